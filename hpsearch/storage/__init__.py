@@ -1,0 +1,19 @@
+"""Study storage and the flat trial table."""
+
+from hpsearch.storage._table import (
+    STATE_NAMES,
+    SweepRecord,
+    describe_objective,
+    intermediate_table,
+    trials_table,
+    value_columns,
+)
+
+__all__ = [
+    "STATE_NAMES",
+    "SweepRecord",
+    "describe_objective",
+    "intermediate_table",
+    "trials_table",
+    "value_columns",
+]

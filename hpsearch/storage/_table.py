@@ -1,0 +1,153 @@
+"""The one flat trial table shared by trials.csv, the reports and HPSearchCV.cv_results_.
+
+Columns, in this order:
+
+- ``number``: the trial number (0-based, in order of creation);
+- ``state``: ``COMPLETE``, ``PRUNED``, ``FAILED``, ``RUNNING`` or ``WAITING``;
+- ``value`` (one metric) or ``value_<metric>`` (several): the objective value(s);
+- ``param_<name>``: each parameter (empty where inactive);
+- ``metric_<name>``: other metrics the trial recorded (CV std, extra scorers, costs);
+- ``duration_s``, ``datetime_start``, ``datetime_complete``, ``error``, ``attempt``, ``last_step``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["STATE_NAMES", "SweepRecord", "intermediate_table", "trials_table", "value_columns"]
+
+STATE_NAMES = {
+    "COMPLETE": "COMPLETE",
+    "PRUNED": "PRUNED",
+    "FAIL": "FAILED",
+    "RUNNING": "RUNNING",
+    "WAITING": "WAITING",
+}
+METRICS_ATTR = "hpsearch:metrics"
+ERROR_ATTR = "hpsearch:error"
+ATTEMPT_ATTR = "hpsearch:attempt"
+
+
+def value_columns(metric_names: Sequence[str]) -> list[str]:
+    """``["value"]`` for one metric, else ``["value_<name>", ...]``.
+
+    Example:
+        >>> value_columns(["acc", "latency"])
+        ['value_acc', 'value_latency']
+    """
+    if len(metric_names) == 1:
+        return ["value"]
+    return [f"value_{name}" for name in metric_names]
+
+
+def trials_table(study: Any, space: Any) -> pd.DataFrame:
+    """The trial table of an Optuna study whose trials were made from ``space``.
+
+    Example:
+        >>> import optuna, hpsearch
+        >>> space = hpsearch.load_space({"parameters": {"x": {"type": "float", "low": 0, "high": 1}}})
+        >>> study = optuna.create_study()
+        >>> study.optimize(lambda t: space.suggest(t)["x"], n_trials=2)
+        >>> list(trials_table(study, space).columns)[:4]
+        ['number', 'state', 'value', 'param_x']
+    """
+    metric_names = [m.name for m in space.metrics]
+    value_cols = value_columns(metric_names)
+    param_cols = [f"param_{n}" for n in space.names]
+    rows = []
+    extra: list[str] = []
+    for t in study.get_trials(deepcopy=False):
+        row: dict[str, Any] = {"number": t.number, "state": STATE_NAMES.get(t.state.name, t.state.name)}
+        values = t.values if t.values is not None else [None] * len(value_cols)
+        if len(values) != len(value_cols):
+            values = [None] * len(value_cols)
+        row.update(zip(value_cols, values))
+        for name, value in space.decode(t.params).items():
+            row[f"param_{name}"] = json.dumps(value) if isinstance(value, list) else value
+        metrics = t.user_attrs.get(METRICS_ATTR) or {}
+        for key, value in metrics.items():
+            if key in metric_names:
+                continue
+            col = f"metric_{key}"
+            if col not in extra:
+                extra.append(col)
+            row[col] = value
+        start, end = t.datetime_start, t.datetime_complete
+        row["duration_s"] = (end - start).total_seconds() if start and end else None
+        row["datetime_start"] = start.isoformat(timespec="seconds") if start else None
+        row["datetime_complete"] = end.isoformat(timespec="seconds") if end else None
+        row["error"] = t.user_attrs.get(ERROR_ATTR) or ""
+        row["attempt"] = t.user_attrs.get(ATTEMPT_ATTR, 0)
+        steps = t.intermediate_values
+        row["last_step"] = max(steps) if steps else None
+        rows.append(row)
+    columns = ["number", "state", *value_cols, *param_cols, *sorted(extra), "duration_s",
+               "datetime_start", "datetime_complete", "error", "attempt", "last_step"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def intermediate_table(study: Any) -> pd.DataFrame:
+    """Long table of reported intermediate values: ``number``, ``step``, ``value``."""
+    rows = [
+        {"number": t.number, "step": step, "value": value}
+        for t in study.get_trials(deepcopy=False)
+        for step, value in sorted(t.intermediate_values.items())
+    ]
+    return pd.DataFrame(rows, columns=["number", "step", "value"])
+
+
+@dataclass
+class SweepRecord:
+    """Everything the reports need about one sweep, read from its directory or a study.
+
+    ``metrics`` is a list of :class:`hpsearch.space.Metric` (name and goal, in objective order).
+    """
+
+    name: str
+    metrics: list[Any]
+    trials: pd.DataFrame
+    intermediate: pd.DataFrame
+    strategy: str = ""
+    objective: str = ""
+    space: Any = None
+    directory: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_study(cls, study: Any, space: Any, **kwargs: Any) -> SweepRecord:
+        """Build a record from an Optuna study made from ``space``."""
+        objective = kwargs.pop("objective", None)
+        if objective is None and space.objective:
+            objective = describe_objective(space.objective)
+        return cls(
+            name=kwargs.pop("name", space.name),
+            metrics=list(space.metrics),
+            trials=trials_table(study, space),
+            intermediate=intermediate_table(study),
+            strategy=kwargs.pop("strategy", space.strategy.name),
+            objective=objective or "",
+            space=space,
+            **kwargs,
+        )
+
+
+def describe_objective(spec: Any) -> str:
+    """One line naming an objective block, e.g. ``sklearn sklearn.svm.SVC on sklearn:digits``."""
+    kind = spec.get("type", "?")
+    if kind == "sklearn":
+        return f"sklearn {spec.get('estimator')} on {spec.get('dataset')}, cv={spec.get('cv', 5)}"
+    if kind == "python":
+        return f"python {spec.get('function')}"
+    if kind == "command":
+        cmd = spec.get("command") or [spec.get("program")]
+        return "command " + " ".join(str(c) for c in (cmd if isinstance(cmd, list) else [cmd]))
+    if kind == "torch":
+        return f"torch {spec.get('model', 'mlp')} on {spec.get('dataset')}"
+    return str(kind)
