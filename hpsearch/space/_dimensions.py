@@ -123,7 +123,7 @@ class _Numeric(_Base):
         if self.step is not None:
             if not _is_number(self.step) or not math.isfinite(self.step) or self.step <= 0:
                 raise self._fail("step", f"must be a positive number, got {self.step!r}")
-            if self.log:
+            if self.log and not (self.kind == "int" and self.step == 1):
                 raise self._fail("step", "cannot be combined with log: true")
             span = self.high - self.low
             if self.step > span and span > 0:
@@ -133,7 +133,8 @@ class _Numeric(_Base):
 
     def describe_range(self) -> str:
         scale = "log" if self.log else "linear"
-        step = f", step {self.step:g}" if self.step is not None else ""
+        show_step = self.step is not None and not (self.kind == "int" and self.step == 1)
+        step = f", step {self.step:g}" if show_step else ""
         prior = f", prior {self.prior.kind}({self.prior.a:g}, {self.prior.b:g})" if self.prior else ""
         return f"[{self.low:g}, {self.high:g}] {scale}{step}{prior}"
 

@@ -44,7 +44,7 @@ PRUNER_KEYS = {
 }
 OBJECTIVE_KEYS = {
     "sklearn": ("type", "estimator", "params", "dataset", "target", "cv", "scoring", "racing",
-                "n_jobs", "test_size"),
+                "n_jobs", "test_size", "groups"),
     "python": ("type", "function", "kwargs"),
     "command": ("type", "command", "program", "interpreter", "cwd", "env", "metrics_file",
                 "timeout"),

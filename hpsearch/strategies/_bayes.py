@@ -1,0 +1,108 @@
+"""The ``bayes`` strategy: picks grid, gp, tpe or nsga2 from the space's shape and the budget.
+
+The rule (:func:`choose_bayes`), first match wins:
+
+1. The space is finite and its grid has at most ``budget`` points -> ``grid`` (every point is
+   tried once; nothing a model could do is cheaper).
+2. Several metrics -> ``tpe`` when the budget is at most 200 trials, else ``nsga2`` (also
+   when there is no trial budget): NSGA-II needs many generations to pay off.
+3. Only numeric (float/int) parameters, no conditions, at most 20 of them, and a budget of at
+   most 200 trials -> ``gp`` (Gaussian processes are the most sample-efficient on small
+   numeric problems; their cost per trial grows with the number of trials).
+4. Otherwise (categoricals, conditions, large or no budget) -> multivariate ``tpe``.
+
+``n_startup_trials`` is passed on to tpe and gp.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optuna.samplers import BaseSampler
+
+from hpsearch.space import Space
+from hpsearch.strategies._base import Strategy
+
+__all__ = ["BayesStrategy", "choose_bayes"]
+
+MODEL_BUDGET = 200
+GP_MAX_DIMS = 20
+
+
+def choose_bayes(space: Space, budget: int | None, *, workers: int = 1) -> str:
+    """The strategy ``bayes`` runs for this space and trial budget (see the module docstring).
+
+    ``workers`` does not change the choice today: tpe (constant liar) and gp both account for
+    running trials.
+
+    Example:
+        >>> from hpsearch.space import Categorical, Float, Space
+        >>> choose_bayes(Space((Float("x", 0, 1),)), 50)
+        'gp'
+        >>> choose_bayes(Space((Float("x", 0, 1), Categorical("k", ("a", "b")))), 50)
+        'tpe'
+        >>> choose_bayes(Space((Categorical("k", ("a", "b")),)), 50)
+        'grid'
+    """
+    if budget is not None and space.is_finite():
+        size = space.grid_size()
+        if size is not None and size <= budget:
+            return "grid"
+    small = budget is not None and budget <= MODEL_BUDGET
+    if space.is_multi_objective:
+        return "tpe" if small else "nsga2"
+    if small and space.is_numeric and not space.is_conditional and (
+        0 < len(space.searched) <= GP_MAX_DIMS
+    ):
+        return "gp"
+    return "tpe"
+
+
+class BayesStrategy(Strategy):
+    """Runs the strategy :func:`choose_bayes` picks; ``name`` says which, e.g. ``bayes(gp)``.
+
+    Example:
+        >>> from hpsearch.space import Float, Space
+        >>> s = BayesStrategy(Space((Float("x", 0, 1),)), seed=0, budget=30)
+        >>> s.name, s.chosen
+        ('bayes(gp)', 'gp')
+    """
+
+    name = "bayes"
+
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: int | None = None,
+        budget: int | None = None,
+        workers: int = 1,
+        **options: Any,
+    ) -> None:
+        from hpsearch.strategies._factory import STRATEGIES
+
+        self.chosen = choose_bayes(space, budget, workers=workers)
+        inner_options = dict(options)
+        if self.chosen not in ("tpe", "gp"):
+            inner_options.pop("n_startup_trials", None)
+        super().__init__(space, seed=seed, budget=budget, workers=workers, **options)
+        self.inner: Strategy = STRATEGIES[self.chosen](
+            space, seed=self._seed, budget=budget, workers=workers, **inner_options
+        )
+        self.name = f"bayes({self.chosen})"
+        self.reseed_on_resume = self.inner.reseed_on_resume  # type: ignore[misc]
+        self._sampler = self.inner.sampler
+
+    def _build_sampler(self, seed: int) -> BaseSampler:
+        if not hasattr(self, "inner"):  # during Strategy.__init__: the inner one builds it
+            return None  # type: ignore[return-value]
+        return self.inner._build_sampler(seed)
+
+    def attach(self, study: Any) -> Strategy:
+        super().attach(study)
+        self.inner.study = study
+        self.inner._sampler = self._sampler
+        return self
+
+    def exhausted(self) -> bool:
+        return self.inner.exhausted()

@@ -1,0 +1,110 @@
+"""A real browser opens a generated report from disk: no console errors, every plot drawn."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hpsearch.report import write_report
+
+from .conftest import multi_record, single_record
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+OPTIONS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1400,1000",
+)
+
+
+def _driver(profile: Path):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        if not Path(binary).exists() and shutil.which(Path(binary).name) is None:
+            pytest.skip(f"{binary} is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    chromium = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    options.binary_location = chromium
+    for flag in OPTIONS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver_path = CHROMEDRIVER if Path(CHROMEDRIVER).exists() else shutil.which("chromedriver")
+    try:
+        return webdriver.Chrome(service=Service(driver_path), options=options)
+    except Exception as err:  # a broken local browser install is not a report bug
+        pytest.skip(f"headless Chromium did not start: {err}")
+
+
+def _check_page(driver, path: Path, shot: Path) -> dict:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(path.resolve().as_uri())
+    plots = driver.find_elements(By.CSS_SELECTOR, "div.plot[data-figure]")
+    assert plots, "the report has no plot"
+    WebDriverWait(driver, 60).until(
+        lambda d: d.execute_script(
+            "return Array.prototype.every.call(document.querySelectorAll('div.plot'),"
+            " function (p) { return p.querySelector('.main-svg') !== null; });"
+        )
+    )
+    drawn = driver.execute_script(
+        "return document.querySelectorAll('div.plot .main-svg').length > 0 &&"
+        " Array.prototype.filter.call(document.querySelectorAll('div.plot'),"
+        " function (p) { return !p.querySelector('.main-svg'); }).length;"
+    )
+    assert drawn == 0
+    logs = driver.get_log("browser")
+    severe = [entry for entry in logs if entry.get("level") == "SEVERE"]
+    assert severe == [], severe
+    driver.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+    return {"plots": len(plots), "logs": logs}
+
+
+def test_report_renders_in_headless_chromium(tmp_path):
+    records = [single_record(40), single_record(40, seed=3, name="second sweep"), multi_record()]
+    single_path = write_report(records[:1], tmp_path / "single.html")
+    compare_path = write_report(records, tmp_path / "compare.html")
+    driver = _driver(tmp_path / "profile")
+    try:
+        driver.set_window_size(1400, 1000)
+        first = _check_page(driver, single_path, tmp_path / "single.png")
+        second = _check_page(driver, compare_path, tmp_path / "compare.png")
+        assert second["plots"] > first["plots"]
+        # the trial table sorts on a header click and filters from the text box
+        from selenium.webdriver.common.by import By
+
+        table = driver.find_element(By.CSS_SELECTOR, "#sweep-0 table.trials")
+        header = table.find_elements(By.CSS_SELECTOR, "thead th button")[0]
+        driver.execute_script("arguments[0].click();", header)
+        driver.execute_script("arguments[0].click();", header)
+        numbers = [int(c.text) for c in table.find_elements(
+            By.CSS_SELECTOR, "tbody tr td:first-child") if c.text]
+        assert numbers == sorted(numbers, reverse=True)
+        box = driver.find_element(By.ID, "filter-0")
+        box.send_keys("PRUNED")
+        visible = driver.execute_script(
+            "return Array.prototype.filter.call(arguments[0].tBodies[0].rows,"
+            " function (r) { return !r.hidden; }).map(function (r) {"
+            " return r.cells[1].textContent; });", table)
+        assert visible and set(visible) == {"PRUNED"}
+        assert driver.get_log("browser") == [] or all(
+            e["level"] != "SEVERE" for e in driver.get_log("browser"))
+        driver.save_screenshot(str(tmp_path / "compare_filtered.png"))
+    finally:
+        driver.quit()
