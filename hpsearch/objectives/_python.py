@@ -22,8 +22,9 @@ __all__ = ["PythonObjective"]
 
 def _import_function(path: Any, base_dir: str | None) -> Callable[..., Any]:
     if not isinstance(path, str) or ":" not in path:
-        raise ConfigError(f"must look like package.module:function, got {path!r}",
-                          path="objective.function")
+        raise ConfigError(
+            f"must look like package.module:function, got {path!r}", path="objective.function"
+        )
     try:
         function = import_object(path, key="objective.function")
     except ConfigError:
@@ -32,8 +33,9 @@ def _import_function(path: Any, base_dir: str | None) -> Callable[..., Any]:
         sys.path.insert(0, base_dir)
         function = import_object(path, key="objective.function")
     if not callable(function):
-        raise ConfigError(f"{path} is not callable (a {type(function).__name__})",
-                          path="objective.function")
+        raise ConfigError(
+            f"{path} is not callable (a {type(function).__name__})", path="objective.function"
+        )
     return function
 
 
@@ -48,15 +50,16 @@ class PythonObjective:
         1
     """
 
-    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None
-                 ) -> None:
+    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None) -> None:
         self.spec = dict(spec)
         self.space = space
         function = _import_function(spec.get("function"), base_dir)
         kwargs = spec.get("kwargs") or {}
         if not isinstance(kwargs, Mapping) or not all(isinstance(k, str) for k in kwargs):
-            raise ConfigError(f"must be a mapping of keyword arguments, got {kwargs!r:.80}",
-                              path="objective.kwargs")
+            raise ConfigError(
+                f"must be a mapping of keyword arguments, got {kwargs!r:.80}",
+                path="objective.kwargs",
+            )
         self.function = functools.partial(function, **kwargs) if kwargs else function
 
     def __call__(self, params: Mapping[str, Any], trial: Any = None) -> Any:

@@ -2,11 +2,11 @@
 configuration's same folds.
 
 Every trial of a sweep is scored on the same folds (the splits are computed once per objective), so
-fold ``i`` of one configuration can be paired with fold ``i`` of another. A :class:`FoldRace` keeps
-the per-fold scores of every configuration that ran all its folds in this objective instance (one
-worker; workers do not share them) and, after each fold of a new trial, compares the folds run so far
-with the same folds of the best completed configuration (best mean, in the direction of the sweep's
-metric goal). With scores oriented so that larger is better:
+fold ``i`` of one configuration can be paired with fold ``i`` of another. A :class:`FoldRace`
+keeps the per-fold scores of every configuration that ran all its folds in this objective instance
+(one worker; workers do not share them) and, after each fold of a new trial, compares the folds run
+so far with the same folds of the best completed configuration (best mean, in the direction of the
+sweep's metric goal). With scores oriented so that larger is better:
 
 - ``median`` (default): stop when the trial's running mean is below the best configuration's mean
   over the same folds by more than the best configuration's CV standard deviation (over all its
@@ -61,25 +61,38 @@ class RacingRule:
         if isinstance(spec, str):
             spec = {"rule": spec}
         if not isinstance(spec, Mapping):
-            raise ConfigError(f"must be a rule name ({', '.join(RULES)}), a boolean or a mapping "
-                              f"with {', '.join(_KEYS)}; got {type(spec).__name__}", path=path)
+            raise ConfigError(
+                f"must be a rule name ({', '.join(RULES)}), a boolean or a mapping "
+                f"with {', '.join(_KEYS)}; got {type(spec).__name__}",
+                path=path,
+            )
         for key in spec:
             if key not in _KEYS:
-                raise ConfigError(f"unknown key {key!r}{did_you_mean(key, _KEYS)}; allowed: "
-                                  f"{', '.join(_KEYS)}", path=f"{path}.{key}")
+                raise ConfigError(
+                    f"unknown key {key!r}{did_you_mean(key, _KEYS)}; allowed: {', '.join(_KEYS)}",
+                    path=f"{path}.{key}",
+                )
         rule = spec.get("rule", "median")
         if rule not in RULES:
-            raise ConfigError(f"unknown racing rule {rule!r}{did_you_mean(str(rule), RULES)}; "
-                              f"allowed: {', '.join(RULES)}", path=f"{path}.rule")
+            raise ConfigError(
+                f"unknown racing rule {rule!r}{did_you_mean(str(rule), RULES)}; "
+                f"allowed: {', '.join(RULES)}",
+                path=f"{path}.rule",
+            )
         min_folds = spec.get("min_folds", 2)
         if isinstance(min_folds, bool) or not isinstance(min_folds, int) or min_folds < 1:
-            raise ConfigError(f"must be an integer >= 1, got {min_folds!r}",
-                              path=f"{path}.min_folds")
+            raise ConfigError(
+                f"must be an integer >= 1, got {min_folds!r}", path=f"{path}.min_folds"
+            )
         p_value = spec.get("p_value", 0.1)
-        if isinstance(p_value, bool) or not isinstance(p_value, (int, float)) or not (
-                0 < p_value < 1):
-            raise ConfigError(f"must be a number between 0 and 1, got {p_value!r}",
-                              path=f"{path}.p_value")
+        if (
+            isinstance(p_value, bool)
+            or not isinstance(p_value, (int, float))
+            or not (0 < p_value < 1)
+        ):
+            raise ConfigError(
+                f"must be a number between 0 and 1, got {p_value!r}", path=f"{path}.p_value"
+            )
         return cls(rule=rule, min_folds=min_folds, p_value=float(p_value))
 
 
@@ -117,8 +130,12 @@ class FoldRace:
     def should_stop(self, scores: Sequence[float]) -> bool:
         """Whether a trial whose first folds scored ``scores`` is clearly worse than the best."""
         k = len(scores)
-        if (self.rule.rule == "none" or self._best is None or k < self.rule.min_folds
-                or k >= self.n_folds):
+        if (
+            self.rule.rule == "none"
+            or self._best is None
+            or k < self.rule.min_folds
+            or k >= self.n_folds
+        ):
             return False
         own = np.asarray(scores, dtype=float) * self._sign
         if not np.all(np.isfinite(own)):

@@ -2,9 +2,9 @@
 
 The block names an estimator (``estimator: sklearn.svm.SVC``, or any import path of a scikit-learn
 compatible class or factory), fixed ``params:``, a ``dataset:`` (see
-:func:`hpsearch.objectives.load_dataset`; ``target:`` and ``groups:`` name table columns), ``cv:``
-and ``scoring:``. Trial params go to ``set_params``; dotted names such as ``clf.C`` become
-scikit-learn's ``clf__C`` for pipelines.
+:func:`hpsearch.objectives._datasets.load_dataset`; ``target:`` and ``groups:`` name table
+columns), ``cv:`` and ``scoring:``. Trial params go to ``set_params``; dotted names such as
+``clf.C`` become scikit-learn's ``clf__C`` for pipelines.
 
 ``cv:`` is an int (stratified k-fold for classifiers, k-fold otherwise, shuffled with seed 0) or
 ``{type: kfold|stratified|group|timeseries, n_splits, shuffle, seed}``; without ``cv:``,
@@ -48,12 +48,18 @@ def _param_name(name: str) -> str:
     return name.replace(".", "__")
 
 
-def make_folds(cv: Any, dataset: Dataset, *, classifier: bool, test_size: Any = None,
-               path: str = "objective.cv") -> list[Fold]:
+def make_folds(
+    cv: Any,
+    dataset: Dataset,
+    *,
+    classifier: bool,
+    test_size: Any = None,
+    path: str = "objective.cv",
+) -> list[Fold]:
     """The (train, test) index arrays a ``cv:`` value describes, computed once.
 
     Example:
-        >>> from hpsearch.objectives import load_dataset
+        >>> from hpsearch.objectives._datasets import load_dataset
         >>> folds = make_folds(3, load_dataset("sklearn:iris"), classifier=True)
         >>> [len(test) for _, test in folds]
         [50, 50, 50]
@@ -63,12 +69,18 @@ def make_folds(cv: Any, dataset: Dataset, *, classifier: bool, test_size: Any = 
     stratify = classifier and dataset.task == "classification"
     if cv is None and test_size is not None:
         if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or test_size <= 0:
-            raise ConfigError(f"must be a fraction in (0, 1) or a number of samples, got "
-                              f"{test_size!r}", path="objective.test_size")
+            raise ConfigError(
+                f"must be a fraction in (0, 1) or a number of samples, got {test_size!r}",
+                path="objective.test_size",
+            )
         indices = np.arange(len(dataset.y))
         try:
-            train, test = ms.train_test_split(indices, test_size=test_size, random_state=0,
-                                              stratify=dataset.y if stratify else None)
+            train, test = ms.train_test_split(
+                indices,
+                test_size=test_size,
+                random_state=0,
+                stratify=dataset.y if stratify else None,
+            )
         except ValueError as exc:
             raise ConfigError(str(exc), path="objective.test_size") from None
         return [(np.sort(train), np.sort(test))]
@@ -77,8 +89,11 @@ def make_folds(cv: Any, dataset: Dataset, *, classifier: bool, test_size: Any = 
     if isinstance(cv, Mapping):
         for key in cv:
             if key not in _CV_KEYS:
-                raise ConfigError(f"unknown key {key!r}{did_you_mean(str(key), _CV_KEYS)}; "
-                                  f"allowed: {', '.join(_CV_KEYS)}", path=f"{path}.{key}")
+                raise ConfigError(
+                    f"unknown key {key!r}{did_you_mean(str(key), _CV_KEYS)}; "
+                    f"allowed: {', '.join(_CV_KEYS)}",
+                    path=f"{path}.{key}",
+                )
         kind = cv.get("type", "stratified" if stratify else "kfold")
         n_splits = cv.get("n_splits", 5)
         shuffle = cv.get("shuffle", kind in ("kfold", "stratified"))
@@ -86,13 +101,22 @@ def make_folds(cv: Any, dataset: Dataset, *, classifier: bool, test_size: Any = 
         spec_path = f"{path}.n_splits"
     else:
         kind, n_splits, shuffle, seed, spec_path = (
-            "stratified" if stratify else "kfold", cv, True, 0, path)
+            "stratified" if stratify else "kfold",
+            cv,
+            True,
+            0,
+            path,
+        )
     if kind not in CV_TYPES:
-        raise ConfigError(f"unknown cv type {kind!r}{did_you_mean(str(kind), CV_TYPES)}; allowed: "
-                          f"{', '.join(CV_TYPES)}", path=f"{path}.type")
+        raise ConfigError(
+            f"unknown cv type {kind!r}{did_you_mean(str(kind), CV_TYPES)}; allowed: "
+            f"{', '.join(CV_TYPES)}",
+            path=f"{path}.type",
+        )
     if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 2:
-        raise ConfigError(f"must be an integer >= 2 (the number of folds), got {n_splits!r}",
-                          path=spec_path)
+        raise ConfigError(
+            f"must be an integer >= 2 (the number of folds), got {n_splits!r}", path=spec_path
+        )
     if not isinstance(shuffle, bool):
         raise ConfigError(f"must be true or false, got {shuffle!r}", path=f"{path}.shuffle")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
@@ -105,26 +129,35 @@ def make_folds(cv: Any, dataset: Dataset, *, classifier: bool, test_size: Any = 
         splitter = ms.StratifiedKFold(n_splits, shuffle=shuffle, random_state=state)
     elif kind == "timeseries":
         if shuffle:
-            raise ConfigError("a timeseries split keeps the order: shuffle must be false",
-                              path=f"{path}.shuffle")
+            raise ConfigError(
+                "a timeseries split keeps the order: shuffle must be false", path=f"{path}.shuffle"
+            )
         splitter = ms.TimeSeriesSplit(n_splits)
     else:
         if dataset.groups is None:
-            raise ConfigError("group cross-validation needs group labels: give 'groups: <column>' "
-                              "for a table, or return (X, y, groups) from a module:function "
-                              "dataset", path=f"{path}.type")
+            raise ConfigError(
+                "group cross-validation needs group labels: give 'groups: <column>' "
+                "for a table, or return (X, y, groups) from a module:function "
+                "dataset",
+                path=f"{path}.type",
+            )
         groups = dataset.groups
         splitter = ms.GroupKFold(n_splits, shuffle=shuffle, random_state=state)
     try:
-        return [(np.asarray(tr), np.asarray(te))
-                for tr, te in splitter.split(dataset.X, dataset.y, groups)]
+        return [
+            (np.asarray(tr), np.asarray(te))
+            for tr, te in splitter.split(dataset.X, dataset.y, groups)
+        ]
     except ValueError as exc:
-        raise ConfigError(f"cannot split {dataset.name or 'the dataset'} with {kind} "
-                          f"cross-validation: {exc}", path=path) from None
+        raise ConfigError(
+            f"cannot split {dataset.name or 'the dataset'} with {kind} cross-validation: {exc}",
+            path=path,
+        ) from None
 
 
-def _fit_score(estimator: Any, X: np.ndarray, y: np.ndarray, fold: Fold,
-               scorers: Sequence[tuple[str, Any]]) -> tuple[dict[str, float], float]:
+def _fit_score(
+    estimator: Any, X: np.ndarray, y: np.ndarray, fold: Fold, scorers: Sequence[tuple[str, Any]]
+) -> tuple[dict[str, float], float]:
     train, test = fold
     start = time.perf_counter()
     estimator.fit(X[train], y[train])
@@ -147,28 +180,37 @@ class SklearnObjective:
         0.97
     """
 
-    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None
-                 ) -> None:
+    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None) -> None:
         from sklearn.base import is_classifier
 
         self.spec = dict(spec)
         self.space = space
         self.metric = space.metrics[0]
         self.estimator = self._build_estimator(spec.get("estimator"), spec.get("params"))
-        self.dataset = load_dataset(spec.get("dataset"), target=spec.get("target"),
-                                    base_dir=str(Path(base_dir)) if base_dir else None,
-                                    groups=spec.get("groups"))
+        self.dataset = load_dataset(
+            spec.get("dataset"),
+            target=spec.get("target"),
+            base_dir=str(Path(base_dir)) if base_dir else None,
+            groups=spec.get("groups"),
+        )
         classifier = bool(is_classifier(self.estimator))
         self.scorers = self._scorers(spec.get("scoring"), classifier=classifier)
-        self.folds = make_folds(spec.get("cv"), self.dataset, classifier=classifier,
-                                test_size=spec.get("test_size"))
+        self.folds = make_folds(
+            spec.get("cv"), self.dataset, classifier=classifier, test_size=spec.get("test_size")
+        )
         self.n_jobs = spec.get("n_jobs")
-        if self.n_jobs is not None and (isinstance(self.n_jobs, bool)
-                                        or not isinstance(self.n_jobs, int) or self.n_jobs == 0):
-            raise ConfigError(f"must be a non-zero integer (-1: all cores), got {self.n_jobs!r}",
-                              path="objective.n_jobs")
-        self.race = FoldRace(RacingRule.from_spec(spec.get("racing"), n_folds=len(self.folds)),
-                             goal=self.metric.goal, n_folds=len(self.folds))
+        if self.n_jobs is not None and (
+            isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs == 0
+        ):
+            raise ConfigError(
+                f"must be a non-zero integer (-1: all cores), got {self.n_jobs!r}",
+                path="objective.n_jobs",
+            )
+        self.race = FoldRace(
+            RacingRule.from_spec(spec.get("racing"), n_folds=len(self.folds)),
+            goal=self.metric.goal,
+            n_folds=len(self.folds),
+        )
         self._check_params()
         self._check_metrics()
 
@@ -176,14 +218,18 @@ class SklearnObjective:
     @staticmethod
     def _build_estimator(path: Any, fixed: Any) -> Any:
         if not isinstance(path, str) or not path:
-            raise ConfigError(f"must be an import path such as sklearn.svm.SVC, got {path!r}",
-                              path="objective.estimator")
+            raise ConfigError(
+                f"must be an import path such as sklearn.svm.SVC, got {path!r}",
+                path="objective.estimator",
+            )
         factory = import_object(path, key="objective.estimator")
         if fixed is None:
             fixed = {}
         if not isinstance(fixed, Mapping):
-            raise ConfigError(f"must be a mapping of estimator params, got "
-                              f"{type(fixed).__name__}", path="objective.params")
+            raise ConfigError(
+                f"must be a mapping of estimator params, got {type(fixed).__name__}",
+                path="objective.params",
+            )
         direct = {k: v for k, v in fixed.items() if "." not in k and "__" not in k}
         nested = {_param_name(k): v for k, v in fixed.items() if k not in direct}
         if not callable(factory):
@@ -191,11 +237,15 @@ class SklearnObjective:
         try:
             estimator = factory(**direct)
         except TypeError as exc:
-            raise ConfigError(f"cannot build {path}(**params): {exc}",
-                              path="objective.params") from None
+            raise ConfigError(
+                f"cannot build {path}(**params): {exc}", path="objective.params"
+            ) from None
         if not (hasattr(estimator, "fit") and hasattr(estimator, "set_params")):
-            raise ConfigError(f"{path} did not give a scikit-learn estimator (no fit/set_params), "
-                              f"got {type(estimator).__name__}", path="objective.estimator")
+            raise ConfigError(
+                f"{path} did not give a scikit-learn estimator (no fit/set_params), "
+                f"got {type(estimator).__name__}",
+                path="objective.estimator",
+            )
         if nested:
             _set_params(estimator, nested, path="objective.params")
         return estimator
@@ -208,16 +258,21 @@ class SklearnObjective:
             scoring = "accuracy" if classifier else "r2"
         names = [scoring] if isinstance(scoring, str) else scoring
         if not isinstance(names, list) or not names:
-            raise ConfigError(f"must be a scorer name or a non-empty list of them, got "
-                              f"{scoring!r}", path="objective.scoring")
+            raise ConfigError(
+                f"must be a scorer name or a non-empty list of them, got {scoring!r}",
+                path="objective.scoring",
+            )
         out = []
         for i, name in enumerate(names):
             where = "objective.scoring" if isinstance(scoring, str) else f"objective.scoring[{i}]"
             try:
                 out.append((str(name), get_scorer(name)))
             except (ValueError, TypeError):
-                raise ConfigError(f"unknown scorer {name!r}{did_you_mean(str(name), get_scorer_names())}"
-                                  "; see sklearn.metrics.get_scorer_names()", path=where) from None
+                hint = did_you_mean(str(name), get_scorer_names())
+                raise ConfigError(
+                    f"unknown scorer {name!r}{hint}; see sklearn.metrics.get_scorer_names()",
+                    path=where,
+                ) from None
         return out
 
     def _check_params(self) -> None:
@@ -229,11 +284,18 @@ class SklearnObjective:
             clone(self.estimator).set_params(**{_param_name(k): v for k, v in params.items()})
         except ValueError as exc:
             known = list(self.estimator.get_params(deep=True))
-            bad = next((k for k in params if _param_name(k).split("__")[0]
-                        not in {n.split("__")[0] for n in known}), None)
+            bad = next(
+                (
+                    k
+                    for k in params
+                    if _param_name(k).split("__")[0] not in {n.split("__")[0] for n in known}
+                ),
+                None,
+            )
             hint = did_you_mean(bad, known) if bad else ""
-            raise ConfigError(f"{exc}{hint}", path=f"parameters.{bad}" if bad else "parameters"
-                              ) from None
+            raise ConfigError(
+                f"{exc}{hint}", path=f"parameters.{bad}" if bad else "parameters"
+            ) from None
 
     def produced(self) -> list[str]:
         """The metric names a trial's result holds."""
@@ -247,8 +309,11 @@ class SklearnObjective:
         produced = self.produced()
         for i, metric in enumerate(self.space.metrics[1:], start=1):
             if metric.name not in produced:
-                raise ConfigError(f"the sklearn objective does not produce {metric.name!r}; it "
-                                  f"gives {', '.join(produced)}", path=f"metrics[{i}].name")
+                raise ConfigError(
+                    f"the sklearn objective does not produce {metric.name!r}; it "
+                    f"gives {', '.join(produced)}",
+                    path=f"metrics[{i}].name",
+                )
 
     # -- running ------------------------------------------------------------------------------
     def _fold_results(self, estimator: Any) -> Iterator[tuple[dict[str, float], float]]:
@@ -264,8 +329,10 @@ class SklearnObjective:
         batch = max(1, effective_n_jobs(self.n_jobs))
         with Parallel(n_jobs=self.n_jobs) as parallel:
             for start in range(0, len(self.folds), batch):
-                yield from parallel(delayed(_fit_score)(clone(estimator), X, y, fold, self.scorers)
-                                    for fold in self.folds[start:start + batch])
+                yield from parallel(
+                    delayed(_fit_score)(clone(estimator), X, y, fold, self.scorers)
+                    for fold in self.folds[start : start + batch]
+                )
 
     def __call__(self, params: Mapping[str, Any], trial: Any = None) -> dict[str, float]:
         from optuna import TrialPruned
@@ -296,11 +363,16 @@ class SklearnObjective:
                 trial.set_user_attr(f"{name}_partial", mean)
                 if stop:
                     trial.set_user_attr("racing_stopped", 1)
-                raise TrialPruned(f"stopped after fold {k + 1} of {n_folds}"
-                                  f"{' by fold racing' if stop else ''}")
+                raise TrialPruned(
+                    f"stopped after fold {k + 1} of {n_folds}{' by fold racing' if stop else ''}"
+                )
         self.race.record(scores[first])
-        out = {name: float(np.mean(scores[first])), f"{name}_std": float(np.std(scores[first])),
-               "fit_time_s": fit_time, "folds_run": float(len(scores[first]))}
+        out = {
+            name: float(np.mean(scores[first])),
+            f"{name}_std": float(np.std(scores[first])),
+            "fit_time_s": fit_time,
+            "folds_run": float(len(scores[first])),
+        }
         for n, _ in self.scorers[1:]:
             out[n] = float(np.mean(scores[n]))
             out[f"{n}_std"] = float(np.std(scores[n]))
@@ -312,4 +384,3 @@ def _set_params(estimator: Any, params: Mapping[str, Any], *, path: str) -> None
         estimator.set_params(**params)
     except ValueError as exc:
         raise ConfigError(str(exc), path=path) from None
-

@@ -21,7 +21,8 @@ Block keys (all optional but ``dataset``)::
       metrics: [accuracy, f1]          # extra metrics to return (default: all)
       checkpoint: true                 # save the best epoch into the trial's directory
       max_batches: null                # cap on batches per epoch (smoke tests)
-      num_workers: null                # torch CPU threads for this worker
+      num_workers: 1                   # torch CPU threads per worker (small models: 1 is fastest,
+                                       # and parallel workers share the cores)
 
 The sweep's metric names pick what is returned and which validation metric is monitored (the
 first one that is a validation metric; ``val_loss`` when none is, or for the default ``value``).
@@ -38,6 +39,12 @@ from hpsearch.errors import ConfigError, did_you_mean
 __all__ = ["TorchObjective"]
 
 _OTHER = ("val_loss", "best_epoch", "epochs_run")
+
+
+def _validation_metric_names(task: str) -> tuple[str, ...]:
+    from hpsearch.training._metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+
+    return (*(REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS), "val_loss")
 
 
 def _metric_names(task: str) -> tuple[str, ...]:
@@ -82,7 +89,7 @@ class TorchObjective:
         self._fixed = self._fixed_knobs(self.spec)
         self.defaults = resolve_knobs((self._fixed, "objective"))
         for name in getattr(space, "names", []):  # every searched name must be a knob
-            resolve_knobs(({name: getattr(self.defaults, _knob(name), None)}, "parameters"))
+            _knob(name)
         self.model_spec = self.spec.get("model") if isinstance(self.spec.get("model"),
                                                                Mapping) else {}
         self.factory = (import_object(self.spec["factory"], key="objective.factory")
@@ -98,7 +105,7 @@ class TorchObjective:
             raise ConfigError(f"must be true, false, safetensors or pt, got {self.checkpoint!r}",
                               path="objective.checkpoint")
         self.max_batches = _opt_int(self.spec.get("max_batches"), "max_batches")
-        self.threads = _opt_int(self.spec.get("num_workers"), "num_workers")
+        self.threads = _opt_int(self.spec.get("num_workers"), "num_workers") or 1
         self.device_request = self.spec.get("device", "auto")
         select_device(self.device_request, None)  # validates the value
         dataset = load_dataset(self.spec["dataset"], target=self.spec.get("target"),
@@ -128,8 +135,8 @@ class TorchObjective:
             self.extra = [ALIASES.get(n, n) for n in extra]
         else:
             self.extra = list(known)
-        validation_metrics = [s for s in self._sources.values() if s in known[:-6] or
-                              s == "val_loss"]
+        validation_metrics = [s for s in self._sources.values()
+                              if s in _validation_metric_names(dataset.task)]
         self.monitor = validation_metrics[0] if validation_metrics else "val_loss"
         first = self.sweep_metrics[0] if self.sweep_metrics else None
         self.reports = (len(self.sweep_metrics) == 1 and first is not None
@@ -182,9 +189,9 @@ class TorchObjective:
     def input_shape(self, cfg: Any) -> tuple[int, ...]:
         from hpsearch.training._models import image_shape
 
-        if cfg.model == "cnn" or self.model_spec.get("input_shape") is not None:
-            if cfg.model == "cnn" or self.factory is not None:
-                return image_shape(self.data.n_features, self.model_spec.get("input_shape"))
+        given = self.model_spec.get("input_shape")
+        if cfg.model == "cnn" or (self.factory is not None and given is not None):
+            return image_shape(self.data.n_features, given)
         return (self.data.n_features,)
 
     # -- running -----------------------------------------------------------------------------
@@ -195,7 +202,7 @@ class TorchObjective:
         from hpsearch.training._trainer import train
 
         cfg = self.config(params)
-        if self.threads:
+        if torch.get_num_threads() != self.threads:
             torch.set_num_threads(self.threads)
         device = select_device(self.device_request, getattr(trial, "device", None))
         shape = self.input_shape(cfg)
@@ -241,9 +248,12 @@ class TorchObjective:
     def fit_final(self, params: Mapping[str, Any], *, epochs: int | None = None,
                   device: str | None = None) -> tuple[Any, dict[str, Any]]:
         """Train on all the data (no validation part) for ``epochs``; return (model, config)."""
+        import torch
+
         from hpsearch.training._data import PreparedData, select_device
         from hpsearch.training._trainer import train
 
+        torch.set_num_threads(self.threads)
         if self._full is None:
             ds = self.dataset
             self._full = PreparedData.build(ds.X, ds.y, ds.task, None)

@@ -552,8 +552,9 @@ def _wall_seconds(record: Any) -> float | None:
     end = _parse_time(record.finished)
     t = record.trials
     if (start is None or end is None) and not t.empty:
-        starts = [s for s in map(_parse_time, t["datetime_start"].dropna()) if s]
-        ends = [s for s in map(_parse_time, t["datetime_complete"].dropna()) if s]
+        empty = pd.Series(dtype=object)
+        starts = [s for s in map(_parse_time, t.get("datetime_start", empty).dropna()) if s]
+        ends = [s for s in map(_parse_time, t.get("datetime_complete", empty).dropna()) if s]
         start = start or (min(starts) if starts else None)
         end = end or (max(ends) if ends else None)
     if start is None or end is None:

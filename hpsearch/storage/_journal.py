@@ -72,8 +72,14 @@ class SweepJournal(BaseJournalBackend):
             self._file.close()
 
 
+_HELD: set[str] = set()
+
+
 class SweepLock:
     """An exclusive lock on a sweep directory, so two drivers never write one study.
+
+    A POSIX record lock: worker processes forked by the driver do not inherit it, so a driver
+    killed with SIGKILL frees its sweep at once even while orphaned workers finish.
 
     Example:
         >>> import tempfile
@@ -87,10 +93,13 @@ class SweepLock:
 
     def __enter__(self) -> SweepLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        key = str(self.path.resolve())
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            if key in _HELD:  # POSIX locks do not exclude the holding process itself
+                raise BlockingIOError
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
             raise ConfigError(f"a sweep is already running in {self.path.parent} (pid {holder}); "
@@ -98,10 +107,12 @@ class SweepLock:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
+        _HELD.add(key)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        _HELD.discard(str(self.path.resolve()))
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            fcntl.lockf(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

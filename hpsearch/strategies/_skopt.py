@@ -114,6 +114,7 @@ class SkoptSampler(BaseSampler):
         self.acq_func = acq_func
         self.base_estimator = base_estimator
         self._codecs = [_Codec(d) for d in space.searched if not d.when and is_varying(d)]
+        self._categorical = any(isinstance(c.dim, Categorical) for c in self._codecs)
         self._fallback = SpaceRandomSampler(space, seed=seed)
 
     def infer_relative_search_space(
@@ -154,6 +155,8 @@ class SkoptSampler(BaseSampler):
             n_initial_points=self.n_initial_points,
             acq_func=self.acq_func,
             random_state=derive_seed(self.seed, trial.number) % (2**31),
+            # L-BFGS on one-hot categoricals is slow and no better than sampling 10k points.
+            acq_optimizer="sampling" if self._categorical else "auto",
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # skopt warns about repeated points

@@ -8,10 +8,10 @@ __all__ = ["print_summary"]
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
     if value is None or (isinstance(value, float) and value != value):
         return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
     return str(value)
 
 
@@ -32,7 +32,8 @@ def print_summary(result: Any, *, top: int = 5) -> None:
     if not best.empty:
         view = Table(title=f"best {min(top, len(best))} trials", title_justify="left")
         for col in best.columns:
-            view.add_column(col.removeprefix("param_"), justify="right")
+            name = col.removeprefix("param_").replace("duration_s", "seconds")
+            view.add_column(name, justify="right", overflow="fold")
         for _, row in best.iterrows():
             view.add_row(*(_fmt(v) for v in row.tolist()))
         console.print(view)

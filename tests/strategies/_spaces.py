@@ -67,7 +67,8 @@ def svm_space() -> Space:
 
 
 def nested_space(**top: Any) -> Space:
-    return load_space({**NESTED, **top})
+    base = {k: v for k, v in NESTED.items() if not ("metrics" in top and k == "metric")}
+    return load_space({**base, **top})
 
 
 def finite_svm_space() -> Space:

@@ -1,0 +1,65 @@
+"""The bayes strategy picks what its documented rule says."""
+
+from __future__ import annotations
+
+import pytest
+
+from hpsearch import load_space
+from hpsearch.strategies import BayesStrategy, choose_bayes, make_strategy
+
+from ._spaces import finite_svm_space, nested_space, svm_space
+
+NUMERIC = {"parameters": {"x": {"type": "float", "low": -1, "high": 1},
+                          "n": {"type": "int", "low": 1, "high": 100}}}
+TWO_METRICS = [{"name": "loss", "goal": "minimize"}, {"name": "ms", "goal": "minimize"}]
+
+
+@pytest.mark.parametrize(
+    ("space", "budget", "expected"),
+    [
+        (finite_svm_space, 36, "grid"),  # the whole grid fits in the budget
+        (finite_svm_space, 35, "tpe"),  # it does not: categorical + conditional
+        (finite_svm_space, None, "tpe"),
+        (lambda: load_space(NUMERIC), 50, "gp"),
+        (lambda: load_space(NUMERIC), 200, "gp"),
+        (lambda: load_space(NUMERIC), 201, "tpe"),
+        (lambda: load_space(NUMERIC), None, "tpe"),
+        (svm_space, 30, "tpe"),  # conditional
+        (nested_space, 100, "tpe"),  # categorical
+        (lambda: nested_space(metrics=TWO_METRICS), 100, "tpe"),
+        (lambda: nested_space(metrics=TWO_METRICS), 500, "nsga2"),
+        (lambda: load_space({**NUMERIC, "metrics": TWO_METRICS}), None, "nsga2"),
+    ],
+)
+def test_rule(space, budget, expected):
+    assert choose_bayes(space(), budget) == expected
+    strategy = BayesStrategy(space(), seed=0, budget=budget)
+    assert strategy.chosen == expected
+    assert strategy.name == f"bayes({expected})"
+
+
+def test_small_int_grid_within_budget_is_a_grid():
+    space = load_space({"parameters": {"a": {"type": "int", "low": 1, "high": 10},
+                                       "b": {"type": "int", "low": 1, "high": 10}}})
+    assert choose_bayes(space, 100) == "grid"
+    assert choose_bayes(space, 99) == "gp"
+
+
+def test_bayes_grid_runs_and_exhausts():
+    space = load_space({"strategy": {"name": "bayes", "seed": 1}, "budget": {"trials": 10},
+                        "parameters": {"k": {"type": "categorical", "choices": ["a", "b", "c"]}}})
+    strategy = make_strategy(space)
+    assert strategy.name == "bayes(grid)"
+    seen = []
+    while not strategy.exhausted():
+        s = strategy.ask()
+        seen.append(s.params["k"])
+        strategy.tell(s, 0.0)
+    assert seen == ["a", "b", "c"]
+
+
+def test_n_startup_trials_is_passed_on():
+    strategy = BayesStrategy(load_space(NUMERIC), seed=0, budget=50, n_startup_trials=4)
+    assert strategy.chosen == "gp"
+    assert strategy.sampler is strategy.inner.sampler
+    assert strategy.sampler._n_startup_trials == 4

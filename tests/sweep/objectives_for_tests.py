@@ -1,0 +1,31 @@
+"""Objectives imported by name (``module:function``) from sweep tests."""
+
+from __future__ import annotations
+
+import math
+import time
+
+
+def quadratic(params):
+    return (params["x"] - 0.3) ** 2
+
+
+def slow_quadratic(params):
+    time.sleep(0.3)
+    return (params["x"] - 0.3) ** 2
+
+
+def troublesome(params):
+    """Raises, returns NaN or None, hangs, or works, depending on ``mode``."""
+    mode = params["mode"]
+    if mode == "raise":
+        raise ValueError(f"cannot handle x={params['x']:.3f}")
+    if mode == "nan":
+        return math.nan
+    if mode == "none":
+        return None
+    if mode == "text":
+        return "not a number"
+    if mode == "hang":
+        time.sleep(600)
+    return params["x"]
