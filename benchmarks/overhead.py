@@ -60,8 +60,14 @@ def hpsearch_run(trials: int, workers: int = 1) -> float:
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        hpsearch.run(SPACE, lambda p: p["x"] ** 2, trials=trials, workers=workers,
-                     out=Path(tmp) / "sweep", report=False)
+        hpsearch.run(
+            SPACE,
+            lambda p: p["x"] ** 2,
+            trials=trials,
+            workers=workers,
+            out=Path(tmp) / "sweep",
+            report=False,
+        )
         return (time.perf_counter() - start) / trials
 
 
@@ -89,8 +95,14 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
     out = []
     for name, durable, seconds in results:
         print(f"| {name} | {durable} | {seconds * 1e3:.2f} | {seconds / baseline:.2f}x |")
-        out.append({"name": name, "durable": durable, "ms_per_trial": seconds * 1e3,
-                    "ratio_vs_optuna_journal": seconds / baseline})
+        out.append(
+            {
+                "name": name,
+                "durable": durable,
+                "ms_per_trial": seconds * 1e3,
+                "ratio_vs_optuna_journal": seconds / baseline,
+            }
+        )
     return out
 
 

@@ -21,7 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     from hpsearch._version import __version__
 
     parser = argparse.ArgumentParser(
-        prog="hpsearch", description="Hyperparameter search from one space file.")
+        prog="hpsearch", description="Hyperparameter search from one space file."
+    )
     parser.add_argument("--version", action="version", version=f"hpsearch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -46,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         if name == "run":
             p.add_argument("--out", help="sweep directory (default runs/<name>)")
         p.add_argument("--executor", choices=("local", "ray", "tune"))
-        p.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or a local "
-                       "Ray instance)")
+        p.add_argument(
+            "--address", help="Ray cluster address (default: RAY_ADDRESS or a local Ray instance)"
+        )
         p.add_argument("--storage", help="Optuna storage URL instead of the journal file")
         p.add_argument("--quiet", action="store_true", help="no progress output")
         p.add_argument("--no-report", action="store_true", help="skip report.html")
@@ -62,11 +64,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write an HTML report of one or several sweeps")
     p.add_argument("dirs", nargs="+")
-    p.add_argument("-o", "--output", default=None, help="output file (default: DIR/report.html "
-                   "for one sweep, report.html for several)")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="output file (default: DIR/report.html for one sweep, report.html for several)",
+    )
     p.add_argument("--images", action="store_true", help="also write static images (kaleido)")
 
-    p = sub.add_parser("retrain", help="train the final model of a torch sweep with its best config")
+    p = sub.add_parser(
+        "retrain", help="train the final model of a torch sweep with its best config"
+    )
     p.add_argument("dir")
     p.add_argument("--out", help="where to save the model (default DIR/final)")
     return parser
@@ -81,8 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\ninterrupted: the sweep is saved; continue it with `hpsearch resume DIR`",
-              file=sys.stderr)
+        print(
+            "\ninterrupted: the sweep is saved; continue it with `hpsearch resume DIR`",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         return 0
@@ -148,9 +158,16 @@ def _finish(result: Any, *, quiet: bool) -> int:
 
     if not quiet:
         print_summary(result)
-    if len(result.trials) and result.n_complete == 0 and not (result.trials["state"] == "PRUNED").any():
-        print(f"error: every trial failed; see {result.directory / 'trials.csv'} and "
-              f"{result.directory / 'logs'}", file=sys.stderr)
+    if (
+        len(result.trials)
+        and result.n_complete == 0
+        and not (result.trials["state"] == "PRUNED").any()
+    ):
+        print(
+            f"error: every trial failed; see {result.directory / 'trials.csv'} and "
+            f"{result.directory / 'logs'}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -175,8 +192,9 @@ def _trials(args: argparse.Namespace) -> int:
 
         space = load_space(Path(args.dir) / "space.yaml")
         table = summary_frame(table, list(space.metrics), top=args.top)
-    with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                           "display.width", 200):
+    with pd.option_context(
+        "display.max_rows", None, "display.max_columns", None, "display.width", 200
+    ):
         print(table.to_string(index=False))
     return 0
 

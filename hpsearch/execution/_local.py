@@ -3,6 +3,7 @@ processes (parallel trials, hard timeouts, a hung or crashed trial never takes t
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
@@ -61,9 +62,10 @@ class ThreadExecutor(Executor):
                 return
             channel = _QueueChannel(job.number, self._events, self._verdicts)
             try:
-                outcome = run_trial(self._objective, job, metric_names=self.metric_names,
-                                    channel=channel)
-            except BaseException as exc:  # noqa: BLE001 - e.g. SystemExit raised by a trial
+                outcome = run_trial(
+                    self._objective, job, metric_names=self.metric_names, channel=channel
+                )
+            except BaseException as exc:
                 outcome = Outcome("FAILED", error=f"{type(exc).__name__}: {exc}")
             self._events.put(Finished(job.number, outcome, "thread"))
 
@@ -104,13 +106,14 @@ class _PipeChannel:
         return bool(self.conn.recv())
 
 
-def _worker_main(conn: Connection, factory: ObjectiveFactory, metric_names: list[str],
-                 device: str | None) -> None:
+def _worker_main(
+    conn: Connection, factory: ObjectiveFactory, metric_names: list[str], device: str | None
+) -> None:
     os.setpgrp()  # own process group: the driver kills the whole tree of a hung trial
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     try:
         objective = factory()
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         conn.send(("broken", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready",))
@@ -121,18 +124,28 @@ def _worker_main(conn: Connection, factory: ObjectiveFactory, metric_names: list
             return
         if job is None:
             return
-        outcome = run_trial(objective, job, metric_names=metric_names,
-                            channel=_PipeChannel(job.number, conn), device=device)
+        outcome = run_trial(
+            objective,
+            job,
+            metric_names=metric_names,
+            channel=_PipeChannel(job.number, conn),
+            device=device,
+        )
         conn.send(("finished", job.number, outcome))
 
 
 class _Worker:
-    def __init__(self, ctx: Any, factory: ObjectiveFactory, metric_names: list[str],
-                 index: int) -> None:
+    def __init__(
+        self, ctx: Any, factory: ObjectiveFactory, metric_names: list[str], index: int
+    ) -> None:
         self.conn, child = ctx.Pipe()
         self.index = index
-        self.process = ctx.Process(target=_worker_main, args=(child, factory, metric_names, None),
-                                   name=f"hpsearch-worker-{index}", daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main,
+            args=(child, factory, metric_names, None),
+            name=f"hpsearch-worker-{index}",
+            daemon=True,
+        )
         self.process.start()
         child.close()
         self.job: TrialJob | None = None
@@ -154,8 +167,14 @@ class ProcessExecutor(Executor):
     replaced, its trial reported FAILED with ``worker died``.
     """
 
-    def __init__(self, workers: int, *, metric_names: Sequence[str],
-                 trial_timeout: float | None = None, start_method: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        *,
+        metric_names: Sequence[str],
+        trial_timeout: float | None = None,
+        start_method: str | None = None,
+    ) -> None:
         self.slots = max(1, int(workers))
         self.metric_names = list(metric_names)
         self.trial_timeout = trial_timeout
@@ -195,9 +214,13 @@ class ProcessExecutor(Executor):
         worker.kill()
         if job is not None:
             elapsed = time.monotonic() - worker.started
-            self._pending.append(Finished(job.number, Outcome("FAILED", error=reason,
-                                                              duration_s=elapsed),
-                                          f"process-{worker.index}"))
+            self._pending.append(
+                Finished(
+                    job.number,
+                    Outcome("FAILED", error=reason, duration_s=elapsed),
+                    f"process-{worker.index}",
+                )
+            )
         self._workers[self._workers.index(worker)] = self._spawn(worker.index)
 
     def poll(self, timeout: float) -> list[Report | Finished]:
@@ -252,25 +275,22 @@ class ProcessExecutor(Executor):
         now = time.monotonic()
         for worker in list(self._workers):
             if worker.job is not None and now - worker.started > self.trial_timeout:
-                self._replace(worker, f"timed out after {self.trial_timeout:g}s (process tree "
-                              "killed)")
+                self._replace(
+                    worker, f"timed out after {self.trial_timeout:g}s (process tree killed)"
+                )
 
     def answer(self, number: int, prune: bool) -> None:
         for worker in self._workers:
             if worker.job is not None and worker.job.number == number:
-                try:
+                with contextlib.suppress(BrokenPipeError, OSError):
                     worker.conn.send(prune)
-                except (BrokenPipeError, OSError):
-                    pass
                 return
 
     def shutdown(self) -> None:
         for worker in self._workers:
             if worker.job is None:
-                try:
+                with contextlib.suppress(BrokenPipeError, OSError):
                     worker.conn.send(None)
-                except (BrokenPipeError, OSError):
-                    pass
         for worker in self._workers:
             if worker.job is None:
                 worker.process.join(timeout=2)
@@ -311,7 +331,5 @@ def kill_tree(pid: int) -> None:
     """SIGKILL ``pid`` and every process descended from it (new sessions included)."""
     victims = [pid, *_children(pid)]
     for victim in victims:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(victim, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass

@@ -49,8 +49,9 @@ class TrialContext:
         ...     return 0.5
     """
 
-    def __init__(self, job: TrialJob, channel: Channel | None = None, *,
-                 device: str | None = None) -> None:
+    def __init__(
+        self, job: TrialJob, channel: Channel | None = None, *, device: str | None = None
+    ) -> None:
         self.number = job.number
         self.params = dict(job.params)
         self.attempt = job.attempt
@@ -96,14 +97,16 @@ def _wants_trial(objective: Callable[..., Any]) -> bool:
         sig = inspect.signature(objective)
     except (TypeError, ValueError):
         return False
-    params = [p for p in sig.parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    params = [
+        p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     has_var = any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
     return has_var or len(params) >= 2
 
 
-def call_objective(objective: Callable[..., Any], params: dict[str, Any],
-                   trial: TrialContext) -> Any:
+def call_objective(
+    objective: Callable[..., Any], params: dict[str, Any], trial: TrialContext
+) -> Any:
     """Call ``objective(params, trial)`` or ``objective(params)``, by its signature."""
     if _wants_trial(objective):
         return objective(params, trial)
@@ -135,8 +138,10 @@ def normalize_result(result: Any, metric_names: Sequence[str]) -> tuple[dict[str
                 metrics[str(key)] = number
         missing = [m for m in metric_names if m not in metrics]
         if missing:
-            return {}, (f"objective returned no {missing[0]!r} (got keys: "
-                        f"{', '.join(map(str, result)) or 'none'})")
+            return {}, (
+                f"objective returned no {missing[0]!r} (got keys: "
+                f"{', '.join(map(str, result)) or 'none'})"
+            )
         return metrics, ""
     if len(metric_names) > 1 and isinstance(result, (list, tuple)):
         if len(result) != len(metric_names):
@@ -154,23 +159,37 @@ def normalize_result(result: Any, metric_names: Sequence[str]) -> tuple[dict[str
     return {metric_names[0]: number}, ""
 
 
-def run_trial(objective: Callable[..., Any], job: TrialJob, *, metric_names: Sequence[str],
-              channel: Channel | None = None, device: str | None = None) -> Outcome:
+def run_trial(
+    objective: Callable[..., Any],
+    job: TrialJob,
+    *,
+    metric_names: Sequence[str],
+    channel: Channel | None = None,
+    device: str | None = None,
+) -> Outcome:
     """Run one trial and describe how it ended; never raises for the objective's faults."""
     trial = TrialContext(job, channel, device=device)
     start = time.perf_counter()
     try:
         result = call_objective(objective, dict(job.params), trial)
     except TrialPruned:
-        return Outcome("PRUNED", duration_s=time.perf_counter() - start,
-                       last_step=trial.last_step, metrics=_numeric(trial.user_attrs))
+        return Outcome(
+            "PRUNED",
+            duration_s=time.perf_counter() - start,
+            last_step=trial.last_step,
+            metrics=_numeric(trial.user_attrs),
+        )
     except KeyboardInterrupt:
         raise
-    except BaseException as exc:  # noqa: BLE001 - a trial's failure must not end the sweep
+    except BaseException as exc:
         message = f"{type(exc).__name__}: {exc}".strip().splitlines()
-        return Outcome("FAILED", error=(message[0] if message else type(exc).__name__)[:500],
-                       traceback=traceback.format_exc(), duration_s=time.perf_counter() - start,
-                       last_step=trial.last_step)
+        return Outcome(
+            "FAILED",
+            error=(message[0] if message else type(exc).__name__)[:500],
+            traceback=traceback.format_exc(),
+            duration_s=time.perf_counter() - start,
+            last_step=trial.last_step,
+        )
     duration = time.perf_counter() - start
     metrics, error = normalize_result(result, metric_names)
     if error:

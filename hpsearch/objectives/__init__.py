@@ -22,8 +22,9 @@ _BUILDERS = {
 }
 
 
-def build_objective(spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None
-                    ) -> Callable[..., Any]:
+def build_objective(
+    spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None
+) -> Callable[..., Any]:
     """Build the objective an ``objective:`` block describes.
 
     Example:
@@ -36,8 +37,10 @@ def build_objective(spec: Mapping[str, Any], space: Any, *, base_dir: str | None
     """
     kind = spec.get("type")
     if kind not in _BUILDERS:
-        raise ConfigError(f"unknown objective type {kind!r}; allowed: {', '.join(_BUILDERS)}",
-                          path="objective.type")
+        raise ConfigError(
+            f"unknown objective type {kind!r}; allowed: {', '.join(_BUILDERS)}",
+            path="objective.type",
+        )
     from hpsearch.objectives._datasets import import_object
 
     cls = import_object(_BUILDERS[kind], key="objective.type")
@@ -60,8 +63,9 @@ class ObjectiveSpec:
         if self.callable_ is not None:
             return self.callable_
         if self.spec is None:
-            raise ConfigError("the space file has no objective block and none was given",
-                              path="objective")
+            raise ConfigError(
+                "the space file has no objective block and none was given", path="objective"
+            )
         from hpsearch.space import load_space
 
         return build_objective(self.spec, load_space(self.space_dict), base_dir=self.base_dir)

@@ -35,7 +35,7 @@ class Dataset:
 
     @property
     def n_classes(self) -> int:
-        return int(len(np.unique(self.y))) if self.task == "classification" else 0
+        return len(np.unique(self.y)) if self.task == "classification" else 0
 
 
 def import_object(path: str, *, key: str = "objective.function") -> Any:
@@ -70,8 +70,14 @@ def _guess_task(y: np.ndarray) -> str:
     return "regression"
 
 
-def load_dataset(spec: str, *, target: str | None = None, base_dir: str | Path | None = None,
-                 task: str | None = None, groups: str | None = None) -> Dataset:
+def load_dataset(
+    spec: str,
+    *,
+    target: str | None = None,
+    base_dir: str | Path | None = None,
+    task: str | None = None,
+    groups: str | None = None,
+) -> Dataset:
     """Load the dataset an objective names.
 
     ``groups`` names a table column (or an ``.npz`` array) holding group labels for group
@@ -83,13 +89,16 @@ def load_dataset(spec: str, *, target: str | None = None, base_dir: str | Path |
         ((150, 4), 'classification')
     """
     if not isinstance(spec, str) or not spec:
-        raise ConfigError(f"must be a string such as 'sklearn:digits', got {spec!r}",
-                          path="objective.dataset")
+        raise ConfigError(
+            f"must be a string such as 'sklearn:digits', got {spec!r}", path="objective.dataset"
+        )
     if spec.startswith("sklearn:"):
         name = spec.split(":", 1)[1]
         if name not in SKLEARN_DATASETS:
-            raise ConfigError(f"unknown scikit-learn dataset {name!r}; allowed: "
-                              f"{', '.join(SKLEARN_DATASETS)}", path="objective.dataset")
+            raise ConfigError(
+                f"unknown scikit-learn dataset {name!r}; allowed: {', '.join(SKLEARN_DATASETS)}",
+                path="objective.dataset",
+            )
         loader, kind = SKLEARN_DATASETS[name]
         import sklearn.datasets
 
@@ -110,41 +119,54 @@ def load_dataset(spec: str, *, target: str | None = None, base_dir: str | Path |
                 xkey = "X" if "X" in keys else "x" if "x" in keys else None
                 ykey = target or ("y" if "y" in keys else None)
                 if xkey is None or ykey not in keys:
-                    raise ConfigError(f"an .npz dataset needs arrays X and {ykey or 'y'}; found "
-                                      f"{keys}", path="objective.dataset")
+                    raise ConfigError(
+                        f"an .npz dataset needs arrays X and {ykey or 'y'}; found {keys}",
+                        path="objective.dataset",
+                    )
                 X, y = np.asarray(data[xkey]), np.asarray(data[ykey])
                 if groups is not None and groups not in keys:
-                    raise ConfigError(f"array {groups!r} is not in {path.name} (arrays: {keys})",
-                                      path="objective.groups")
+                    raise ConfigError(
+                        f"array {groups!r} is not in {path.name} (arrays: {keys})",
+                        path="objective.groups",
+                    )
                 group_labels = np.asarray(data[groups]) if groups is not None else None
         else:
             import pandas as pd
 
             frame = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
             if target is None:
-                raise ConfigError("a table dataset needs 'target: <column>'",
-                                  path="objective.target")
+                raise ConfigError(
+                    "a table dataset needs 'target: <column>'", path="objective.target"
+                )
             if target not in frame.columns:
-                raise ConfigError(f"column {target!r} is not in {path.name} (columns: "
-                                  f"{', '.join(map(str, frame.columns[:20]))})",
-                                  path="objective.target")
+                raise ConfigError(
+                    f"column {target!r} is not in {path.name} (columns: "
+                    f"{', '.join(map(str, frame.columns[:20]))})",
+                    path="objective.target",
+                )
             y = frame.pop(target).to_numpy()
             if groups is not None and groups not in frame.columns:
-                raise ConfigError(f"column {groups!r} is not in {path.name}",
-                                  path="objective.groups")
+                raise ConfigError(
+                    f"column {groups!r} is not in {path.name}", path="objective.groups"
+                )
             group_labels = frame.pop(groups).to_numpy() if groups is not None else None
             X = pd.get_dummies(frame, dtype=float).to_numpy(dtype=np.float64)
         y = np.asarray(y)
-        return Dataset(np.asarray(X, dtype=np.float64), y, task or _guess_task(y), str(spec),
-                       group_labels)
+        return Dataset(
+            np.asarray(X, dtype=np.float64), y, task or _guess_task(y), str(spec), group_labels
+        )
     if ":" in spec:
         fn = import_object(spec, key="objective.dataset")
         result = fn()
         if not (isinstance(result, tuple) and len(result) >= 2):
-            raise ConfigError(f"{spec} must return (X, y), got {type(result).__name__}",
-                              path="objective.dataset")
+            raise ConfigError(
+                f"{spec} must return (X, y), got {type(result).__name__}", path="objective.dataset"
+            )
         X, y = np.asarray(result[0]), np.asarray(result[1])
         group_labels = np.asarray(result[2]) if len(result) > 2 and result[2] is not None else None
         return Dataset(X, y, task or _guess_task(y), spec, group_labels)
-    raise ConfigError(f"unknown dataset {spec!r}: use sklearn:<name>, a .csv/.npz/.parquet file, "
-                      "or module:function", path="objective.dataset")
+    raise ConfigError(
+        f"unknown dataset {spec!r}: use sklearn:<name>, a .csv/.npz/.parquet file, "
+        "or module:function",
+        path="objective.dataset",
+    )

@@ -107,7 +107,7 @@ class TorchObjective:
         self.max_batches = _opt_int(self.spec.get("max_batches"), "max_batches")
         self.threads = _opt_int(self.spec.get("num_workers"), "num_workers") or 1
         self.device_request = self.spec.get("device", "auto")
-        select_device(self.device_request, None)  # validates the value
+        select_device(self.device_request, None, cuda_available=True)  # validates the value
         dataset = load_dataset(self.spec["dataset"], target=self.spec.get("target"),
                                base_dir=base_dir, task=task)
         self.dataset = dataset

@@ -28,7 +28,8 @@ def describe_space(space: Space) -> str:
     lines = [space.name + (f"  ({space.source})" if space.source else "")]
     if space.description:
         lines.append(f"  {space.description}")
-    lines.append(f"objective:  {describe_objective(space.objective) if space.objective else '(none: pass one from Python)'}")
+    objective = describe_objective(space.objective) if space.objective else None
+    lines.append(f"objective:  {objective or '(none: pass one from Python)'}")
     for i, m in enumerate(space.metrics):
         label = "metric:" if len(space.metrics) == 1 else ("metrics:" if i == 0 else "")
         target = f", target {m.target:g}" if m.target is not None else ""
@@ -69,7 +70,12 @@ def describe_space(space: Space) -> str:
         lines.append(f"grid size:  {size}")
     else:
         continuous = [d.name for d in space.parameters if d.grid_values() is None]
-        lines.append("grid size:  infinite (continuous: " + ", ".join(continuous[:6])
-                     + (", ..." if len(continuous) > 6 else "") + ")" if continuous else
-                     "grid size:  too large to count")
+        lines.append(
+            "grid size:  infinite (continuous: "
+            + ", ".join(continuous[:6])
+            + (", ..." if len(continuous) > 6 else "")
+            + ")"
+            if continuous
+            else "grid size:  too large to count"
+        )
     return "\n".join(lines)

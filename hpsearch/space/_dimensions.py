@@ -71,7 +71,7 @@ def _same(a: Any, b: Any) -> bool:
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b or (
+    return (type(a) is type(b) and a == b) or (
         isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == b
     )
 
@@ -88,15 +88,18 @@ class _Base:
     kind: ClassVar[str] = ""
 
     def _fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(message, path=f"parameters.{self.name}.{key}" if key else
-                           f"parameters.{self.name}")
+        return ConfigError(
+            message, path=f"parameters.{self.name}.{key}" if key else f"parameters.{self.name}"
+        )
 
     def _when_dict(self) -> dict[str, Any]:
         return {"when": {c.parent: c.to_dict() for c in self.when}} if self.when else {}
 
     def describe_condition(self) -> str:
         return " and ".join(
-            f"{c.parent} in {list(c.values)}" if len(c.values) > 1 else f"{c.parent} = {c.values[0]!r}"
+            f"{c.parent} in {list(c.values)}"
+            if len(c.values) > 1
+            else f"{c.parent} = {c.values[0]!r}"
             for c in self.when
         )
 
@@ -129,13 +132,17 @@ class _Numeric(_Base):
             if self.step > span and span > 0:
                 raise self._fail("step", f"is larger than the range {span!r}, got {self.step!r}")
         if self.prior is not None and self.prior.kind not in Prior.KINDS:
-            raise self._fail("prior", f"must be one of {list(Prior.KINDS)}, got {self.prior.kind!r}")
+            raise self._fail(
+                "prior", f"must be one of {list(Prior.KINDS)}, got {self.prior.kind!r}"
+            )
 
     def describe_range(self) -> str:
         scale = "log" if self.log else "linear"
         show_step = self.step is not None and not (self.kind == "int" and self.step == 1)
         step = f", step {self.step:g}" if show_step else ""
-        prior = f", prior {self.prior.kind}({self.prior.a:g}, {self.prior.b:g})" if self.prior else ""
+        prior = (
+            f", prior {self.prior.kind}({self.prior.a:g}, {self.prior.b:g})" if self.prior else ""
+        )
         return f"[{self.low:g}, {self.high:g}] {scale}{step}{prior}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,8 +180,9 @@ class Float(_Numeric):
         if self.step is not None:
             n = (self.high - self.low) / self.step
             if abs(n - round(n)) > 1e-6 * max(1.0, abs(n)):
-                raise self._fail("step", f"must divide the range {self.high - self.low:g}, "
-                                 f"got {self.step:g}")
+                raise self._fail(
+                    "step", f"must divide the range {self.high - self.low:g}, got {self.step:g}"
+                )
 
     def contains(self, value: Any) -> bool:
         if not _is_number(value) or not math.isfinite(value):
@@ -192,7 +200,7 @@ class Float(_Numeric):
             return [self.low]
         if self.step is None:
             return None
-        n = int(round((self.high - self.low) / self.step)) + 1
+        n = round((self.high - self.low) / self.step) + 1
         if n > MAX_GRID_POINTS_PER_DIM:
             return None
         return [float(round(self.low + i * self.step, 12)) for i in range(n)]
@@ -222,7 +230,9 @@ class Float(_Numeric):
 
         if self.step is not None:
             return tune.quniform(self.low, self.high, self.step)
-        return tune.loguniform(self.low, self.high) if self.log else tune.uniform(self.low, self.high)
+        return (
+            tune.loguniform(self.low, self.high) if self.log else tune.uniform(self.low, self.high)
+        )
 
 
 @dataclass(frozen=True)
@@ -250,7 +260,9 @@ class Int(_Numeric):
             raise self._fail("step", f"must be an integer for an int parameter, got {self.step!r}")
         object.__setattr__(self, "step", int(self.step))
         if (self.high - self.low) % self.step:
-            raise self._fail("step", f"must divide the range {self.high - self.low}, got {self.step}")
+            raise self._fail(
+                "step", f"must divide the range {self.high - self.low}, got {self.step}"
+            )
 
     def contains(self, value: Any) -> bool:
         if not _is_number(value) or float(value) != int(value):
@@ -267,10 +279,16 @@ class Int(_Numeric):
         if self.prior is not None:
             x = self.prior.draw(rng)
         elif self.log:
-            x = math.exp(rng.uniform(math.log(self.low - 0.5 if self.low > 0.5 else self.low),
-                                     math.log(self.high + 0.5)))
+            x = math.exp(
+                rng.uniform(
+                    math.log(self.low - 0.5 if self.low > 0.5 else self.low),
+                    math.log(self.high + 0.5),
+                )
+            )
         else:
-            return int(self.low + self.step * rng.integers(0, (self.high - self.low) // self.step + 1))
+            return int(
+                self.low + self.step * rng.integers(0, (self.high - self.low) // self.step + 1)
+            )
         k = round((x - self.low) / self.step)
         return int(min(max(self.low + k * self.step, self.low), self.high))
 
@@ -334,8 +352,10 @@ class Categorical(_Base):
             raise self._fail("choices", "must not be empty")
         for i, choice in enumerate(self.choices):
             if not _check_choice(choice):
-                raise self._fail(f"choices[{i}]", "must be a string, number, boolean, null or "
-                                 f"list of those, got {choice!r}")
+                raise self._fail(
+                    f"choices[{i}]",
+                    f"must be a string, number, boolean, null or list of those, got {choice!r}",
+                )
         seen: set[Any] = set()
         for i, choice in enumerate(self.choices):
             key = (type(choice).__name__, repr(_freeze(choice)))
@@ -345,8 +365,10 @@ class Categorical(_Base):
         if self.weights is not None:
             w = tuple(float(x) for x in self.weights)
             if len(w) != len(self.choices):
-                raise self._fail("weights", f"must have one weight per choice ({len(self.choices)}),"
-                                 f" got {len(w)}")
+                raise self._fail(
+                    "weights",
+                    f"must have one weight per choice ({len(self.choices)}), got {len(w)}",
+                )
             if any(not math.isfinite(x) or x < 0 for x in w) or not sum(w) > 0:
                 raise self._fail("weights", "must be non-negative numbers with a positive sum")
             object.__setattr__(self, "weights", w)
@@ -431,10 +453,12 @@ class Constant(_Base):
 
     def __post_init__(self) -> None:
         if not _check_choice(self.value):
-            raise self._fail("value", f"must be a string, number, boolean, null or list, "
-                             f"got {self.value!r}")
-        object.__setattr__(self, "value", _freeze(self.value) if isinstance(self.value, list)
-                           else self.value)
+            raise self._fail(
+                "value", f"must be a string, number, boolean, null or list, got {self.value!r}"
+            )
+        object.__setattr__(
+            self, "value", _freeze(self.value) if isinstance(self.value, list) else self.value
+        )
 
     def contains(self, value: Any) -> bool:
         return _same(value, _thaw(self.value))
@@ -458,4 +482,4 @@ class Constant(_Base):
         return {"type": "constant", "value": _thaw(self.value), **self._when_dict()}
 
 
-Dimension = Union[Float, Int, Categorical, Constant]
+Dimension = Union[Float, Int, Categorical, Constant]  # noqa: UP007 - a runtime alias

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from hpsearch.errors import ConfigError, did_you_mean
-from hpsearch.space._dimensions import Categorical, Condition, Constant, Dimension, Float, Int, Prior
+from hpsearch.space._dimensions import (
+    Categorical,
+    Condition,
+    Constant,
+    Dimension,
+    Float,
+    Int,
+    Prior,
+)
 from hpsearch.space._space import GOALS, Budget, Metric, Space, StrategySpec
 from hpsearch.space._yaml import Document, read_document
 
@@ -18,8 +26,16 @@ __all__ = ["OBJECTIVE_KEYS", "PRUNER_KEYS", "load_space", "parse_duration"]
 MAX_PARAMETERS = 1000
 
 TOP_KEYS = (
-    "name", "description", "objective", "metric", "metrics", "strategy", "budget", "parameters",
-    "pruner", "execution",
+    "name",
+    "description",
+    "objective",
+    "metric",
+    "metrics",
+    "strategy",
+    "budget",
+    "parameters",
+    "pruner",
+    "execution",
 )
 DIM_KEYS = {
     "float": ("type", "low", "high", "log", "step", "prior", "when", "description"),
@@ -37,20 +53,62 @@ PRUNER_KEYS = {
     "none": ("type",),
     "median": ("type", "n_startup_trials", "n_warmup_steps", "interval_steps"),
     "percentile": ("type", "percentile", "n_startup_trials", "n_warmup_steps", "interval_steps"),
-    "asha": ("type", "min_resource", "reduction_factor", "min_early_stopping_rate",
-             "bootstrap_count"),
+    "asha": (
+        "type",
+        "min_resource",
+        "reduction_factor",
+        "min_early_stopping_rate",
+        "bootstrap_count",
+    ),
     "hyperband": ("type", "min_resource", "max_resource", "reduction_factor", "strict"),
     "wilcoxon": ("type", "p_threshold", "n_startup_steps"),
 }
 OBJECTIVE_KEYS = {
-    "sklearn": ("type", "estimator", "params", "dataset", "target", "cv", "scoring", "racing",
-                "n_jobs", "test_size", "groups"),
+    "sklearn": (
+        "type",
+        "estimator",
+        "params",
+        "dataset",
+        "target",
+        "cv",
+        "scoring",
+        "racing",
+        "n_jobs",
+        "test_size",
+        "groups",
+    ),
     "python": ("type", "function", "kwargs"),
-    "command": ("type", "command", "program", "interpreter", "cwd", "env", "metrics_file",
-                "timeout"),
-    "torch": ("type", "task", "dataset", "target", "model", "factory", "validation", "epochs",
-              "device", "deterministic", "seed", "metrics", "loss", "params", "checkpoint",
-              "early_stopping", "amp", "max_batches", "num_workers"),
+    "command": (
+        "type",
+        "command",
+        "program",
+        "interpreter",
+        "cwd",
+        "env",
+        "metrics_file",
+        "timeout",
+    ),
+    "torch": (
+        "type",
+        "task",
+        "dataset",
+        "target",
+        "model",
+        "factory",
+        "validation",
+        "epochs",
+        "device",
+        "deterministic",
+        "seed",
+        "metrics",
+        "loss",
+        "params",
+        "checkpoint",
+        "early_stopping",
+        "amp",
+        "max_batches",
+        "num_workers",
+    ),
 }
 
 
@@ -82,8 +140,10 @@ def space_from_document(doc: Document) -> Space:
     data = doc.data
     if not isinstance(data, Mapping):
         raise ConfigError(
-            f"the top level must be a mapping of keys (name, parameters, ...), got "
-            f"{_kind(data)}", file=doc.file, line=1)
+            f"the top level must be a mapping of keys (name, parameters, ...), got {_kind(data)}",
+            file=doc.file,
+            line=1,
+        )
     from hpsearch.space._wandb import is_wandb_sweep, wandb_to_native
 
     if is_wandb_sweep(data):
@@ -110,8 +170,9 @@ def parse_duration(value: Any, path: str) -> float:
         seconds = float(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*(\d+(\.\d+)?\s*[smhd]\s*)+", value):
         units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-        seconds = sum(float(n) * units[u] for n, _, u in
-                      re.findall(r"(\d+(\.\d+)?)\s*([smhd])", value))
+        seconds = sum(
+            float(n) * units[u] for n, _, u in re.findall(r"(\d+(\.\d+)?)\s*([smhd])", value)
+        )
     else:
         try:
             seconds = float(value)
@@ -142,15 +203,19 @@ class _NativeLoader:
     def fail(self, path: str, message: str) -> ConfigError:
         return self.doc.error(path, message)
 
-    def check_keys(self, mapping: Any, path: str, allowed: tuple[str, ...] | set[str],
-                   what: str = "") -> Mapping[str, Any]:
+    def check_keys(
+        self, mapping: Any, path: str, allowed: tuple[str, ...] | set[str], what: str = ""
+    ) -> Mapping[str, Any]:
         if not isinstance(mapping, Mapping):
             raise self.fail(path, f"must be a mapping{what}, got {_kind(mapping)}")
         for key in mapping:
             if key not in allowed:
                 sub = f"{path}.{key}" if path else str(key)
-                raise self.fail(sub, f"unknown key {key!r}{did_you_mean(key, allowed)}; allowed: "
-                                f"{', '.join(sorted(allowed))}")
+                raise self.fail(
+                    sub,
+                    f"unknown key {key!r}{did_you_mean(key, allowed)}; allowed: "
+                    f"{', '.join(sorted(allowed))}",
+                )
         return mapping
 
     # -- top level -------------------------------------------------------------------------
@@ -187,15 +252,19 @@ class _NativeLoader:
         if strategy.name == "grid":
             for dim in space.parameters:
                 if dim.grid_values() is None:
-                    raise self.fail(f"parameters.{dim.name}",
-                                    "the grid strategy needs a finite set of values: give this "
-                                    f"{dim.kind} a step, or choose another strategy")
+                    raise self.fail(
+                        f"parameters.{dim.name}",
+                        "the grid strategy needs a finite set of values: give this "
+                        f"{dim.kind} a step, or choose another strategy",
+                    )
         return space
 
     # -- parameters --------------------------------------------------------------------------
     def parameters(self, block: Any) -> tuple[Dimension, ...]:
         if not isinstance(block, Mapping):
-            raise self.fail("parameters", f"must be a mapping of parameter names, got {_kind(block)}")
+            raise self.fail(
+                "parameters", f"must be a mapping of parameter names, got {_kind(block)}"
+            )
         if not block:
             raise self.fail("parameters", "must define at least one parameter")
         dims: list[Dimension] = []
@@ -212,11 +281,17 @@ class _NativeLoader:
                 raise self.fail(path, f"parameter names must be non-empty strings, got {key!r}")
             name = f"{prefix}{key}"
             if not isinstance(spec, Mapping):
-                raise self.fail(path, "must be a mapping such as {type: float, low: 0, high: 1}, "
-                                f"got {_kind(spec)}")
+                raise self.fail(
+                    path,
+                    "must be a mapping such as {type: float, low: 0, high: 1}, "
+                    f"got {_kind(spec)}",
+                )
             if "type" not in spec:
-                is_group = spec and all(isinstance(v, Mapping) for v in spec.values()) and not (
-                    set(spec) & ALL_DIM_KEYS)
+                is_group = (
+                    spec
+                    and all(isinstance(v, Mapping) for v in spec.values())
+                    and not (set(spec) & ALL_DIM_KEYS)
+                )
                 if is_group:
                     self._collect(spec, f"{name}.", out)
                     continue
@@ -228,8 +303,11 @@ class _NativeLoader:
     def dimension(self, name: str, spec: Mapping[str, Any], path: str) -> Dimension:
         kind = spec["type"]
         if kind not in DIM_KEYS:
-            raise self.fail(f"{path}.type", f"unknown type {kind!r}{did_you_mean(kind, DIM_KEYS)};"
-                            " allowed: float, int, categorical, constant")
+            raise self.fail(
+                f"{path}.type",
+                f"unknown type {kind!r}{did_you_mean(kind, DIM_KEYS)};"
+                " allowed: float, int, categorical, constant",
+            )
         self.check_keys(spec, path, DIM_KEYS[kind])
         when = self._raw_when(spec.get("when"), f"{path}.when")
         try:
@@ -246,8 +324,9 @@ class _NativeLoader:
                     self.number(spec["low"], f"{path}.low"),
                     self.number(spec["high"], f"{path}.high"),
                     log=log,
-                    step=None if spec.get("step") is None else self.number(spec["step"],
-                                                                           f"{path}.step"),
+                    step=None
+                    if spec.get("step") is None
+                    else self.number(spec["step"], f"{path}.step"),
                     prior=self.prior(spec.get("prior"), f"{path}.prior"),
                     when=when,
                 )
@@ -260,7 +339,9 @@ class _NativeLoader:
                 weights = spec.get("weights")
                 if weights is not None and not (
                     isinstance(weights, list)
-                    and all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
+                    and all(
+                        isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights
+                    )
                 ):
                     raise self.fail(f"{path}.weights", "must be a list of numbers")
                 return Categorical(name, tuple(choices), weights=weights, when=when)
@@ -289,7 +370,9 @@ class _NativeLoader:
             raise self.fail(path, f"must be {{type: {' | '.join(Prior.KINDS)}, ...}}")
         keys = ("type", "alpha", "beta") if spec["type"] == "beta" else ("type", "mu", "sigma")
         self.check_keys(spec, path, keys)
-        a = self.number(spec.get(keys[1], 0.0 if spec["type"] != "beta" else 1.0), f"{path}.{keys[1]}")
+        a = self.number(
+            spec.get(keys[1], 0.0 if spec["type"] != "beta" else 1.0), f"{path}.{keys[1]}"
+        )
         b = self.number(spec.get(keys[2], 1.0), f"{path}.{keys[2]}")
         if b <= 0 or (spec["type"] == "beta" and a <= 0):
             raise self.fail(path, "prior parameters must be > 0")
@@ -299,8 +382,9 @@ class _NativeLoader:
         if when is None:
             return ()
         if not isinstance(when, Mapping) or not when:
-            raise self.fail(path, "must be a mapping such as {kernel: poly} or "
-                            "{kernel: [rbf, poly]}")
+            raise self.fail(
+                path, "must be a mapping such as {kernel: poly} or {kernel: [rbf, poly]}"
+            )
         out = []
         for parent, values in when.items():
             vals = tuple(values) if isinstance(values, list) else (values,)
@@ -319,8 +403,10 @@ class _NativeLoader:
             if parent not in names and prefix and f"{prefix}.{parent}" in names:
                 parent = f"{prefix}.{parent}"
             if parent not in names:
-                raise self.fail(f"parameters.{dim.name}.when.{c.parent}",
-                                f"names unknown parameter {c.parent!r}{did_you_mean(c.parent, names)}")
+                raise self.fail(
+                    f"parameters.{dim.name}.when.{c.parent}",
+                    f"names unknown parameter {c.parent!r}{did_you_mean(c.parent, names)}",
+                )
             resolved.append(Condition(parent, c.values))
         import dataclasses
 
@@ -370,16 +456,22 @@ class _NativeLoader:
             raise self.fail("strategy", f"must be a name or a mapping, got {_kind(spec)}")
         name = spec.get("name", "bayes")
         if name not in STRATEGY_OPTIONS:
-            raise self.fail("strategy.name", f"unknown strategy {name!r}"
-                            f"{did_you_mean(name, STRATEGY_OPTIONS)}; allowed: "
-                            f"{', '.join(STRATEGY_OPTIONS)}")
+            raise self.fail(
+                "strategy.name",
+                f"unknown strategy {name!r}"
+                f"{did_you_mean(name, STRATEGY_OPTIONS)}; allowed: "
+                f"{', '.join(STRATEGY_OPTIONS)}",
+            )
         self.check_keys(spec, "strategy", ("name", "seed", *STRATEGY_OPTIONS[name]))
         seed = spec.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
             raise self.fail("strategy.seed", f"must be a non-negative integer, got {_kind(seed)}")
         if multi and name not in MULTI_OBJECTIVE:
-            raise self.fail("strategy.name", f"{name!r} optimizes a single metric; with several "
-                            f"metrics use one of {', '.join(MULTI_OBJECTIVE)}")
+            raise self.fail(
+                "strategy.name",
+                f"{name!r} optimizes a single metric; with several "
+                f"metrics use one of {', '.join(MULTI_OBJECTIVE)}",
+            )
         options = {k: v for k, v in spec.items() if k not in ("name", "seed")}
         return StrategySpec(name, seed, options)
 
@@ -388,8 +480,9 @@ class _NativeLoader:
             return Budget()
         self.check_keys(spec, "budget", BUDGET_KEYS)
         trials = spec.get("trials")
-        if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int)
-                                   or trials < 1):
+        if trials is not None and (
+            isinstance(trials, bool) or not isinstance(trials, int) or trials < 1
+        ):
             raise self.fail("budget.trials", f"must be a positive integer, got {_kind(trials)}")
         retries = spec.get("max_retries", 0)
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
@@ -418,8 +511,11 @@ class _NativeLoader:
             raise self.fail("pruner", f"must be a mapping with a type ({', '.join(PRUNER_KEYS)})")
         kind = spec["type"]
         if kind not in PRUNER_KEYS:
-            raise self.fail("pruner.type", f"unknown pruner {kind!r}{did_you_mean(kind, PRUNER_KEYS)};"
-                            f" allowed: {', '.join(PRUNER_KEYS)}")
+            raise self.fail(
+                "pruner.type",
+                f"unknown pruner {kind!r}{did_you_mean(kind, PRUNER_KEYS)};"
+                f" allowed: {', '.join(PRUNER_KEYS)}",
+            )
         self.check_keys(spec, "pruner", PRUNER_KEYS[kind])
         for key, value in spec.items():
             if key in ("type", "strict"):
@@ -428,7 +524,9 @@ class _NativeLoader:
             if number < 0:
                 raise self.fail(f"pruner.{key}", f"must be >= 0, got {value!r}")
         if "reduction_factor" in spec and spec["reduction_factor"] < 2:
-            raise self.fail("pruner.reduction_factor", f"must be >= 2, got {spec['reduction_factor']!r}")
+            raise self.fail(
+                "pruner.reduction_factor", f"must be >= 2, got {spec['reduction_factor']!r}"
+            )
         return dict(spec)
 
     def execution(self, spec: Any) -> dict[str, Any] | None:
@@ -437,11 +535,16 @@ class _NativeLoader:
         self.check_keys(spec, "execution", EXECUTION_KEYS)
         executor = spec.get("executor", "local")
         if executor not in EXECUTORS:
-            raise self.fail("execution.executor", f"unknown executor {executor!r}"
-                            f"{did_you_mean(executor, EXECUTORS)}; allowed: {', '.join(EXECUTORS)}")
+            raise self.fail(
+                "execution.executor",
+                f"unknown executor {executor!r}"
+                f"{did_you_mean(executor, EXECUTORS)}; allowed: {', '.join(EXECUTORS)}",
+            )
         workers = spec.get("workers", 1)
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise self.fail("execution.workers", f"must be a positive integer, got {_kind(workers)}")
+            raise self.fail(
+                "execution.workers", f"must be a positive integer, got {_kind(workers)}"
+            )
         if "resources" in spec:
             self.check_keys(spec["resources"], "execution.resources", RESOURCE_KEYS)
             for key, value in spec["resources"].items():
@@ -461,18 +564,27 @@ class _NativeLoader:
             raise self.fail("objective.type", f"missing; allowed: {', '.join(OBJECTIVE_KEYS)}")
         kind = spec["type"]
         if kind not in OBJECTIVE_KEYS:
-            raise self.fail("objective.type", f"unknown objective type {kind!r}"
-                            f"{did_you_mean(kind, OBJECTIVE_KEYS)}; allowed: "
-                            f"{', '.join(OBJECTIVE_KEYS)}")
+            raise self.fail(
+                "objective.type",
+                f"unknown objective type {kind!r}"
+                f"{did_you_mean(kind, OBJECTIVE_KEYS)}; allowed: "
+                f"{', '.join(OBJECTIVE_KEYS)}",
+            )
         self.check_keys(spec, "objective", OBJECTIVE_KEYS[kind])
-        required = {"sklearn": ("estimator", "dataset"), "python": ("function",),
-                    "command": (), "torch": ("dataset",)}[kind]
+        required = {
+            "sklearn": ("estimator", "dataset"),
+            "python": ("function",),
+            "command": (),
+            "torch": ("dataset",),
+        }[kind]
         for key in required:
             if key not in spec:
                 raise self.fail(f"objective.{key}", f"missing: a {kind} objective needs {key}")
         if kind == "command" and "command" not in spec and "program" not in spec:
             raise self.fail("objective.command", "missing: give command (a list) or program")
         if kind == "python" and not (isinstance(spec["function"], str) and ":" in spec["function"]):
-            raise self.fail("objective.function", "must look like package.module:function, got "
-                            f"{spec['function']!r}")
+            raise self.fail(
+                "objective.function",
+                f"must look like package.module:function, got {spec['function']!r}",
+            )
         return dict(spec)

@@ -28,7 +28,9 @@ class Metric:
 
     def __post_init__(self) -> None:
         if self.goal not in GOALS:
-            raise ConfigError(f"must be minimize or maximize, got {self.goal!r}", path="metric.goal")
+            raise ConfigError(
+                f"must be minimize or maximize, got {self.goal!r}", path="metric.goal"
+            )
 
     @property
     def sign(self) -> float:
@@ -85,9 +87,9 @@ class Space:
 
     Example:
         >>> from hpsearch.space import Float, Categorical
-        >>> space = Space((Float("C", 1e-3, 1e3, log=True), Categorical("kernel", ("rbf", "linear"))))
+        >>> space = Space((Float("C", 1e-3, 1e3, log=True), Categorical("k", ("rbf", "linear"))))
         >>> sorted(space.sample(np.random.default_rng(0)))
-        ['C', 'kernel']
+        ['C', 'k']
     """
 
     parameters: tuple[Dimension, ...]
@@ -158,12 +160,15 @@ class Space:
             if active and dim.name not in params:
                 raise ConfigError("active parameter is missing", path=f"params.{dim.name}")
             if not active and dim.name in params:
-                raise ConfigError("parameter is inactive under its when-condition",
-                                  path=f"params.{dim.name}")
+                raise ConfigError(
+                    "parameter is inactive under its when-condition", path=f"params.{dim.name}"
+                )
             if active:
                 if not dim.contains(params[dim.name]):
-                    raise ConfigError(f"{params[dim.name]!r} is outside {dim.describe_range()}",
-                                      path=f"params.{dim.name}")
+                    raise ConfigError(
+                        f"{params[dim.name]!r} is outside {dim.describe_range()}",
+                        path=f"params.{dim.name}",
+                    )
                 chosen[dim.name] = params[dim.name]
 
     def contains(self, params: Mapping[str, Any]) -> bool:
@@ -195,11 +200,13 @@ class Space:
             if isinstance(dim, Constant):
                 params[dim.name] = dim.grid_values()[0]
             elif isinstance(dim, Float):
-                params[dim.name] = trial.suggest_float(dim.name, dim.low, dim.high, log=dim.log,
-                                                       step=dim.step)
+                params[dim.name] = trial.suggest_float(
+                    dim.name, dim.low, dim.high, log=dim.log, step=dim.step
+                )
             elif isinstance(dim, Int):
-                params[dim.name] = trial.suggest_int(dim.name, dim.low, dim.high, log=dim.log,
-                                                     step=1 if dim.log else dim.step)
+                params[dim.name] = trial.suggest_int(
+                    dim.name, dim.low, dim.high, log=dim.log, step=1 if dim.log else dim.step
+                )
             else:
                 stored = trial.suggest_categorical(
                     dim.name, [dim.encode(c) for c in dim.grid_values()]
@@ -247,7 +254,9 @@ class Space:
             if grid is None:
                 raise ConfigError(
                     "a grid needs a finite set of values: give this float a step, or use "
-                    "another strategy", path=f"parameters.{dim.name}")
+                    "another strategy",
+                    path=f"parameters.{dim.name}",
+                )
             values[dim.name] = grid
         dims = self.parameters
 
@@ -280,10 +289,7 @@ class Space:
         total = math.prod(sizes[d.name] for d in free)
         if not tied:
             return total
-        sub = Space(tied)
-        count = 0
-        for count, _ in enumerate(_bounded(sub.grid(), MAX_GRID_ENUMERATION), start=1):
-            pass
+        count = sum(1 for _ in _bounded(Space(tied).grid(), MAX_GRID_ENUMERATION))
         if count >= MAX_GRID_ENUMERATION:
             return None
         return total * count
@@ -375,16 +381,19 @@ def _dependency_order(dims: tuple[Dimension, ...]) -> tuple[Dimension, ...]:
         for c in d.when:
             if c.parent not in by_name:
                 raise ConfigError(
-                    f"names unknown parameter {c.parent!r}", path=f"parameters.{d.name}.when")
+                    f"names unknown parameter {c.parent!r}", path=f"parameters.{d.name}.when"
+                )
             if c.parent == d.name:
-                raise ConfigError("a parameter cannot depend on itself",
-                                  path=f"parameters.{d.name}.when")
+                raise ConfigError(
+                    "a parameter cannot depend on itself", path=f"parameters.{d.name}.when"
+                )
             parent = by_name[c.parent]
             for v in c.values:
                 if not parent.contains(v):
                     raise ConfigError(
                         f"{c.parent!r} can never be {v!r} (allowed: {parent.describe_range()})",
-                        path=f"parameters.{d.name}.when.{c.parent}")
+                        path=f"parameters.{d.name}.when.{c.parent}",
+                    )
     order: list[Dimension] = []
     state: dict[str, int] = {}
 
@@ -392,7 +401,7 @@ def _dependency_order(dims: tuple[Dimension, ...]) -> tuple[Dimension, ...]:
         if state.get(d.name) == 2:
             return
         if state.get(d.name) == 1:
-            cycle = " -> ".join([*chain[chain.index(d.name):], d.name])
+            cycle = " -> ".join([*chain[chain.index(d.name) :], d.name])
             raise ConfigError(f"conditions form a cycle: {cycle}", path=f"parameters.{d.name}.when")
         state[d.name] = 1
         for c in d.when:

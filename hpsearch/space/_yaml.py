@@ -154,13 +154,16 @@ class _Builder:
         self.count = 0
 
     def _error(self, node: yaml.Node, path: str, message: str) -> ConfigError:
-        return ConfigError(message, file=self.file, path=path or None, line=node.start_mark.line + 1)
+        return ConfigError(
+            message, file=self.file, path=path or None, line=node.start_mark.line + 1
+        )
 
     def build(self, node: yaml.Node, path: str, depth: int = 0) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise self._error(node, path, f"document expands to more than {MAX_NODES} values "
-                              "(alias bomb?)")
+            raise self._error(
+                node, path, f"document expands to more than {MAX_NODES} values (alias bomb?)"
+            )
         if depth > 64:
             raise self._error(node, path, "nesting is deeper than 64 levels")
         if isinstance(node, yaml.MappingNode):
@@ -175,7 +178,9 @@ class _Builder:
                 sub = f"{path}.{key}" if path else str(key)
                 if key in out:
                     raise self._error(
-                        key_node, sub, f"duplicate key '{key}' (first at line {self.lines.get(sub)})"
+                        key_node,
+                        sub,
+                        f"duplicate key '{key}' (first at line {self.lines.get(sub)})",
                     )
                 self.lines.setdefault(sub, key_node.start_mark.line + 1)
                 out[key] = self.build(value_node, sub, depth + 1)
@@ -183,9 +188,13 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise self._error(node, path, f"tag '{node.tag}' is not allowed")
-            return [self.build(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)]
+            return [
+                self.build(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)
+            ]
         if node.tag not in _SCALAR_TAGS:
-            raise self._error(node, path, f"tag '{node.tag}' is not allowed (no object construction)")
+            raise self._error(
+                node, path, f"tag '{node.tag}' is not allowed (no object construction)"
+            )
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:

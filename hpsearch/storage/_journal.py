@@ -102,8 +102,10 @@ class SweepLock:
         except OSError:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise ConfigError(f"a sweep is already running in {self.path.parent} (pid {holder}); "
-                              "wait for it or use another --out directory") from None
+            raise ConfigError(
+                f"a sweep is already running in {self.path.parent} (pid {holder}); "
+                "wait for it or use another --out directory"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd

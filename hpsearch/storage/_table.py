@@ -50,7 +50,8 @@ def trials_table(study: Any, space: Any) -> pd.DataFrame:
 
     Example:
         >>> import optuna, hpsearch
-        >>> space = hpsearch.load_space({"parameters": {"x": {"type": "float", "low": 0, "high": 1}}})
+        >>> space = hpsearch.load_space({"parameters": {"x": {"type": "float", "high": 1,
+        ...                                                    "low": 0}}})
         >>> study = optuna.create_study()
         >>> study.optimize(lambda t: space.suggest(t)["x"], n_trials=2)
         >>> list(trials_table(study, space).columns)[:4]
@@ -62,7 +63,10 @@ def trials_table(study: Any, space: Any) -> pd.DataFrame:
     rows = []
     extra: list[str] = []
     for t in study.get_trials(deepcopy=False):
-        row: dict[str, Any] = {"number": t.number, "state": STATE_NAMES.get(t.state.name, t.state.name)}
+        row: dict[str, Any] = {
+            "number": t.number,
+            "state": STATE_NAMES.get(t.state.name, t.state.name),
+        }
         values = t.values if t.values is not None else [None] * len(value_cols)
         if len(values) != len(value_cols):
             values = [None] * len(value_cols)
@@ -86,8 +90,19 @@ def trials_table(study: Any, space: Any) -> pd.DataFrame:
         steps = t.intermediate_values
         row["last_step"] = max(steps) if steps else None
         rows.append(row)
-    columns = ["number", "state", *value_cols, *param_cols, *sorted(extra), "duration_s",
-               "datetime_start", "datetime_complete", "error", "attempt", "last_step"]
+    columns = [
+        "number",
+        "state",
+        *value_cols,
+        *param_cols,
+        *sorted(extra),
+        "duration_s",
+        "datetime_start",
+        "datetime_complete",
+        "error",
+        "attempt",
+        "last_step",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -22,7 +22,7 @@ STRATEGY_OPTIONS: dict[str, tuple[str, ...]] = {
     "sobol": ("scramble",),
     "tpe": ("n_startup_trials", "multivariate", "constant_liar", "n_ei_candidates"),
     "gp": ("n_startup_trials",),
-    "skopt": ("n_initial_points", "acq_func", "base_estimator"),
+    "skopt": ("n_initial_points", "acq_func", "base_estimator", "acq_optimizer"),
     "nsga2": ("population_size", "mutation_prob", "crossover_prob"),
     "bayes": ("n_startup_trials",),
 }

@@ -327,6 +327,9 @@ def float_option(options: Mapping[str, Any], key: str, default: Any, *, low: flo
 def choice_option(options: Mapping[str, Any], key: str, default: str,
                   allowed: Sequence[str]) -> str:
     value = options.get(key, default)
+    for name in allowed:  # case does not matter: ei is EI
+        if isinstance(value, str) and value.lower() == name.lower():
+            return name
     if value not in allowed:
         raise ConfigError(f"must be one of {', '.join(allowed)}, got {value!r}"
                           f"{did_you_mean(str(value), allowed)}", path=f"strategy.{key}")

@@ -110,8 +110,11 @@ def run(
         source_dir = str(Path(space).resolve().parent)
     space = load_space(space)
     if objective is None and space.objective is None:
-        raise ConfigError("no objective: add an 'objective:' block to the space file or pass "
-                          "objective=", file=space.source, path="objective")
+        raise ConfigError(
+            "no objective: add an 'objective:' block to the space file or pass objective=",
+            file=space.source,
+            path="objective",
+        )
     if objective is not None and not callable(objective):
         raise ConfigError(f"objective must be callable, got {type(objective).__name__}")
     exec_block = dict(space.execution or {})
@@ -135,16 +138,22 @@ def run(
         from hpsearch.strategies import MULTI_OBJECTIVE, STRATEGY_OPTIONS
 
         if strategy not in STRATEGY_OPTIONS:
-            raise ConfigError(f"unknown strategy {strategy!r}; allowed: "
-                              f"{', '.join(STRATEGY_OPTIONS)}", path="strategy")
+            raise ConfigError(
+                f"unknown strategy {strategy!r}; allowed: {', '.join(STRATEGY_OPTIONS)}",
+                path="strategy",
+            )
         if space.is_multi_objective and strategy not in MULTI_OBJECTIVE:
-            raise ConfigError(f"{strategy!r} optimizes a single metric; with several metrics "
-                              f"use one of {', '.join(MULTI_OBJECTIVE)}", path="strategy")
+            raise ConfigError(
+                f"{strategy!r} optimizes a single metric; with several metrics "
+                f"use one of {', '.join(MULTI_OBJECTIVE)}",
+                path="strategy",
+            )
     directory.mkdir(parents=True, exist_ok=True)
     with SweepLock(directory):
         meta = _prepare_directory(directory, space, source_dir, settings.storage)
-        spec = ObjectiveSpec(space.objective, space.to_dict(), base_dir=meta.get("base_dir"),
-                             callable_=objective)
+        spec = ObjectiveSpec(
+            space.objective, space.to_dict(), base_dir=meta.get("base_dir"), callable_=objective
+        )
         if settings.executor == "tune":
             from hpsearch.execution._tune_driver import run_tune_sweep
 
@@ -160,8 +169,9 @@ def run(
     return result
 
 
-def resume(directory: str | os.PathLike[str], objective: Callable[..., Any] | None = None,
-           **overrides: Any) -> SweepResult:
+def resume(
+    directory: str | os.PathLike[str], objective: Callable[..., Any] | None = None, **overrides: Any
+) -> SweepResult:
     """Continue the sweep stored in ``directory`` (completed trials kept, interrupted retried).
 
     Example:
@@ -179,19 +189,25 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-.") or "sweep"
 
 
-def _prepare_directory(directory: Path, space: Space, source_dir: str | None,
-                       storage: str | None) -> dict[str, Any]:
+def _prepare_directory(
+    directory: Path, space: Space, source_dir: str | None, storage: str | None
+) -> dict[str, Any]:
     """Write space.yaml and sweep.json on the first run; check the space on later ones."""
     space_file = directory / SPACE_FILE
     meta_file = directory / META_FILE
     if space_file.exists():
         stored = load_space(space_file)
         if [d.to_dict() for d in stored.parameters] != [d.to_dict() for d in space.parameters]:
-            raise ConfigError(f"{directory} holds a sweep over different parameters; use another "
-                              "--out directory (or delete it to start over)", file=space.source)
+            raise ConfigError(
+                f"{directory} holds a sweep over different parameters; use another "
+                "--out directory (or delete it to start over)",
+                file=space.source,
+            )
         if stored.metrics != space.metrics:
-            raise ConfigError(f"{directory} holds a sweep with other metrics; use another --out "
-                              "directory", file=space.source)
+            raise ConfigError(
+                f"{directory} holds a sweep with other metrics; use another --out directory",
+                file=space.source,
+            )
     write_atomic(space_file, yaml.safe_dump(space.to_dict(), sort_keys=False, allow_unicode=True))
     meta: dict[str, Any] = {}
     if meta_file.exists():
@@ -210,8 +226,14 @@ def _prepare_directory(directory: Path, space: Space, source_dir: str | None,
 def _result(directory: Path, space: Space, study: Any, stats: dict[str, Any]) -> SweepResult:
     from hpsearch.storage import trials_table
 
-    return SweepResult(directory=directory, space=space, trials=trials_table(study, space),
-                       pareto_front=best_entries(study, space), stats=stats, study=study)
+    return SweepResult(
+        directory=directory,
+        space=space,
+        trials=trials_table(study, space),
+        pareto_front=best_entries(study, space),
+        stats=stats,
+        study=study,
+    )
 
 
 def _write_report(directory: Path, space: Space, study: Any) -> None:

@@ -75,21 +75,31 @@ class SweepDriver:
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.strategy = make_strategy(
-            self.space, name=self.settings.strategy, seed=self.settings.seed,
-            budget=self.total_budget(), workers=self.settings.workers)
+            self.space,
+            name=self.settings.strategy,
+            seed=self.settings.seed,
+            budget=self.total_budget(),
+            workers=self.settings.workers,
+        )
         if self.settings.storage:
             storage: Any = self.settings.storage
         else:
             self.journal = SweepJournal(self.directory / "study.journal")
             storage = optuna.storages.JournalStorage(self.journal)
         study = optuna.create_study(
-            study_name=self.space.name, storage=storage, sampler=self.strategy.sampler,
-            pruner=make_pruner(self.space.pruner), directions=self.space.directions,
-            load_if_exists=True)
+            study_name=self.space.name,
+            storage=storage,
+            sampler=self.strategy.sampler,
+            pruner=make_pruner(self.space.pruner),
+            directions=self.space.directions,
+            load_if_exists=True,
+        )
         if [d.name.lower() for d in study.directions] != self.space.directions:
-            raise ConfigError(f"the study in {self.directory} optimizes "
-                              f"{[d.name.lower() for d in study.directions]}, not "
-                              f"{self.space.directions}; use another --out directory")
+            raise ConfigError(
+                f"the study in {self.directory} optimizes "
+                f"{[d.name.lower() for d in study.directions]}, not "
+                f"{self.space.directions}; use another --out directory"
+            )
         self.strategy.attach(study)
         self.study = study
         return study
@@ -116,19 +126,27 @@ class SweepDriver:
 
             if self.settings.workers == 1 and timeout is None:
                 return ThreadExecutor(metric_names=self.metric_names)
-            return ProcessExecutor(self.settings.workers, metric_names=self.metric_names,
-                                   trial_timeout=timeout)
+            return ProcessExecutor(
+                self.settings.workers, metric_names=self.metric_names, trial_timeout=timeout
+            )
         if kind == "ray":
             try:
                 from hpsearch.execution._ray import RayExecutor
             except ImportError as exc:
-                raise ConfigError(f"the ray executor needs Ray: pip install 'hpsearch[ray]' "
-                                  f"({exc})", path="execution.executor") from None
-            return RayExecutor(address=self.settings.address, workers=self.settings.workers,
-                               resources=dict(self.settings.resources),
-                               metric_names=self.metric_names, trial_timeout=timeout)
-        raise ConfigError(f"unknown executor {kind!r}; allowed: local, ray, tune",
-                          path="execution.executor")
+                raise ConfigError(
+                    f"the ray executor needs Ray: pip install 'hpsearch[ray]' ({exc})",
+                    path="execution.executor",
+                ) from None
+            return RayExecutor(
+                address=self.settings.address,
+                workers=self.settings.workers,
+                resources=dict(self.settings.resources),
+                metric_names=self.metric_names,
+                trial_timeout=timeout,
+            )
+        raise ConfigError(
+            f"unknown executor {kind!r}; allowed: local, ray, tune", path="execution.executor"
+        )
 
     # -- bookkeeping -------------------------------------------------------------------------
     def _scan(self) -> tuple[int, int, int, int, deque[tuple[dict[str, Any], int, int]]]:
@@ -159,8 +177,9 @@ class SweepDriver:
 
     def _finish_interrupted(self, trial: Any) -> None:
         storage = self.study._storage
-        storage.set_trial_user_attr(trial._trial_id, ERROR_ATTR,
-                                    "interrupted: the sweep stopped while it ran")
+        storage.set_trial_user_attr(
+            trial._trial_id, ERROR_ATTR, "interrupted: the sweep stopped while it ran"
+        )
         storage.set_trial_user_attr(trial._trial_id, NEEDS_RETRY_ATTR, True)
         storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
 
@@ -173,15 +192,20 @@ class SweepDriver:
         """Run until the budget is spent; returns counts. Raises KeyboardInterrupt through."""
         study = self.open_study()
         total = self.total_budget()
-        timeout = self.settings.timeout if self.settings.timeout is not None else self.budget.timeout
+        timeout = (
+            self.settings.timeout if self.settings.timeout is not None else self.budget.timeout
+        )
         counted, n_complete, n_failed, n_pruned, retries = self._scan()
         self._sync()
-        progress = SweepProgress(total=total, mode=self.settings.progress,
-                                 metric=self.metric_names[0])
+        progress = SweepProgress(
+            total=total, mode=self.settings.progress, metric=self.metric_names[0]
+        )
         progress.set_done(counted, failed=n_failed, pruned=n_pruned)
         if counted:
-            progress.message(f"resuming {self.space.name}: {counted} trials already done"
-                             + (f", {len(retries)} to retry" if retries else ""))
+            progress.message(
+                f"resuming {self.space.name}: {counted} trials already done"
+                + (f", {len(retries)} to retry" if retries else "")
+            )
         executor = self.make_executor()
         running: dict[int, tuple[Any, TrialJob]] = {}
         started = time.monotonic()
@@ -194,8 +218,11 @@ class SweepDriver:
             while True:
                 out_of_time = timeout is not None and time.monotonic() - started >= timeout
                 launched = []
-                while (len(running) + len(launched) < executor.slots and not out_of_time
-                       and (total is None or counted + len(running) + len(launched) < total)):
+                while (
+                    len(running) + len(launched) < executor.slots
+                    and not out_of_time
+                    and (total is None or counted + len(running) + len(launched) < total)
+                ):
                     job = self._launch(retries)
                     if job is None:
                         break
@@ -219,13 +246,19 @@ class SweepDriver:
                     state = event.outcome.state
                     if final:
                         counted += 1
-                        stats[{"COMPLETE": "complete", "FAILED": "failed",
-                               "PRUNED": "pruned"}[state]] += 1
+                        stats[
+                            {"COMPLETE": "complete", "FAILED": "failed", "PRUNED": "pruned"}[state]
+                        ] += 1
                     stats["new"] += 1
                     if state == "COMPLETE":
                         best = self._improve_best(event, best)
-                    progress.trial_finished(event.number, state, self._outcome_text(event),
-                                            best=best, running=len(running))
+                    progress.trial_finished(
+                        event.number,
+                        state,
+                        self._outcome_text(event),
+                        best=best,
+                        running=len(running),
+                    )
                 if time.monotonic() - last_output > output_interval:
                     self._sync()
                     tic = time.monotonic()
@@ -248,25 +281,34 @@ class SweepDriver:
         self._sync()
         return stats
 
-    def _launch(self, retries: deque[tuple[dict[str, Any], int, int]]) -> tuple[Any, TrialJob] | None:
+    def _launch(
+        self, retries: deque[tuple[dict[str, Any], int, int]]
+    ) -> tuple[Any, TrialJob] | None:
         user_attrs: dict[str, Any] = {}
         attempt = 0
         if retries:
             params, attempt, retry_of = retries.popleft()
             user_attrs = {RETRY_OF_ATTR: retry_of, ATTEMPT_ATTR: attempt}
-            self.study.enqueue_trial(self.space.encode(params), user_attrs=user_attrs,
-                                     skip_if_exists=False)
+            self.study.enqueue_trial(
+                self.space.encode(params), user_attrs=user_attrs, skip_if_exists=False
+            )
         elif self.strategy.exhausted():
             return None
         suggestion = self.strategy.ask()
         out = self.directory / "trials" / str(suggestion.number)
-        job = TrialJob(suggestion.number, suggestion.params, attempt=attempt,
-                       timeout=self.budget.trial_timeout, out_dir=str(out),
-                       resources=dict(self.settings.resources))
+        job = TrialJob(
+            suggestion.number,
+            suggestion.params,
+            attempt=attempt,
+            timeout=self.budget.trial_timeout,
+            out_dir=str(out),
+            resources=dict(self.settings.resources),
+        )
         return suggestion.trial, job
 
-    def _on_report(self, executor: Executor, running: dict[int, tuple[Any, TrialJob]],
-                   event: Report) -> None:
+    def _on_report(
+        self, executor: Executor, running: dict[int, tuple[Any, TrialJob]], event: Report
+    ) -> None:
         entry = running.get(event.number)
         if entry is None:
             if event.wants_verdict:
@@ -285,8 +327,13 @@ class SweepDriver:
             return
         executor.answer(event.number, bool(trial.should_prune()))
 
-    def _on_finished(self, trial: Any, job: TrialJob, event: Finished,
-                     retries: deque[tuple[dict[str, Any], int, int]]) -> bool:
+    def _on_finished(
+        self,
+        trial: Any,
+        job: TrialJob,
+        event: Finished,
+        retries: deque[tuple[dict[str, Any], int, int]],
+    ) -> bool:
         """Store a result; returns True when it is final (counts toward the budget)."""
         outcome = event.outcome
         self._reported.pop(trial.number, None)
@@ -317,7 +364,8 @@ class SweepDriver:
     def _log_traceback(self, job: TrialJob, text: str) -> None:
         logs = self.directory / "logs"
         logs.mkdir(exist_ok=True)
-        header = f"trial {job.number} (attempt {job.attempt}) params {json.dumps(job.params, default=str)}\n"
+        params = json.dumps(job.params, default=str)
+        header = f"trial {job.number} (attempt {job.attempt}) params {params}\n"
         (logs / f"trial-{job.number}.log").write_text(header + text, encoding="utf-8")
 
     def _improve_best(self, event: Finished, best: str | None) -> str | None:
@@ -342,9 +390,10 @@ class SweepDriver:
     def _outcome_text(self, event: Finished) -> str:
         o = event.outcome
         if o.state == "COMPLETE":
-            return " ".join(f"{m}={o.metrics[m]:.6g}" for m in self.metric_names) + \
-                f" in {o.duration_s:.2f}s"
+            return (
+                " ".join(f"{m}={o.metrics[m]:.6g}" for m in self.metric_names)
+                + f" in {o.duration_s:.2f}s"
+            )
         if o.state == "PRUNED":
             return f"at step {o.last_step}"
         return o.error
-

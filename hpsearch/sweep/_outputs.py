@@ -67,8 +67,10 @@ def write_outputs(directory: Path, study: Any, space: Any) -> pd.DataFrame:
             doc: dict[str, Any] = {"sweep": space.name, "metric": metrics[0], **entries[0]}
         else:
             doc = {"sweep": space.name, "metrics": metrics, "pareto_front": entries}
-        text = ("# Best configuration found by hpsearch; 'params' is ready to train with.\n"
-                + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+        text = (
+            "# Best configuration found by hpsearch; 'params' is ready to train with.\n"
+            + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        )
         write_atomic(directory / "best.yaml", text)
     return table
 
@@ -79,7 +81,9 @@ def read_best(directory: str | Path) -> dict[str, Any]:
     if not path.exists():
         from hpsearch.errors import ConfigError
 
-        raise ConfigError(f"no best.yaml in {directory}: no trial has completed yet", file=str(path))
+        raise ConfigError(
+            f"no best.yaml in {directory}: no trial has completed yet", file=str(path)
+        )
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

@@ -15,8 +15,14 @@ class SweepProgress:
     ``mode`` is ``"bar"`` (terminal), ``"lines"`` (one line per finished trial) or ``"quiet"``.
     """
 
-    def __init__(self, *, total: int | None, mode: str | None = None, stream: TextIO | None = None,
-                 metric: str = "value") -> None:
+    def __init__(
+        self,
+        *,
+        total: int | None,
+        mode: str | None = None,
+        stream: TextIO | None = None,
+        metric: str = "value",
+    ) -> None:
         self.stream = stream or sys.stdout
         if mode is None:
             mode = "bar" if getattr(self.stream, "isatty", lambda: False)() else "lines"
@@ -29,13 +35,24 @@ class SweepProgress:
         self._bar: Any = None
         self._task: Any = None
         if mode == "bar":
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self._bar = Progress(
-                TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
-                TextColumn("eta"), TimeRemainingColumn(), transient=False,
+                TextColumn("[bold]trials"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+                transient=False,
             )
             self._task = self._bar.add_task("sweep", total=total, info="")
             self._bar.start()
@@ -44,8 +61,9 @@ class SweepProgress:
         self.done, self.failed, self.pruned = done, failed, pruned
         self._refresh()
 
-    def trial_finished(self, number: int, state: str, text: str, *, best: str | None,
-                       running: int) -> None:
+    def trial_finished(
+        self, number: int, state: str, text: str, *, best: str | None, running: int
+    ) -> None:
         self.done += 1
         self.failed += state == "FAILED"
         self.pruned += state == "PRUNED"
@@ -54,9 +72,12 @@ class SweepProgress:
             self.best = best
         if self.mode == "lines":
             total = f"/{self.total}" if self.total else ""
-            print(f"[{self.done}{total}] trial {number} {state} {text}  (best {self.metric} "
-                  f"{self.best}; failed {self.failed}, pruned {self.pruned})", file=self.stream,
-                  flush=True)
+            print(
+                f"[{self.done}{total}] trial {number} {state} {text}  (best {self.metric} "
+                f"{self.best}; failed {self.failed}, pruned {self.pruned})",
+                file=self.stream,
+                flush=True,
+            )
         self._refresh()
 
     def set_running(self, running: int) -> None:
@@ -66,8 +87,10 @@ class SweepProgress:
 
     def _refresh(self) -> None:
         if self._bar is not None:
-            info = (f"running {self.running}  failed {self.failed}  pruned {self.pruned}  "
-                    f"best {self.metric} {self.best}")
+            info = (
+                f"running {self.running}  failed {self.failed}  pruned {self.pruned}  "
+                f"best {self.metric} {self.best}"
+            )
             self._bar.update(self._task, completed=self.done, info=info)
 
     def message(self, text: str) -> None:

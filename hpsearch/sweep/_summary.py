@@ -25,9 +25,11 @@ def print_summary(result: Any, *, top: int = 5) -> None:
     console = Console(highlight=False)
     table = result.trials
     counts = describe_counts(table)
-    console.print(f"\n[bold]{result.space.name}[/bold]: {len(table)} trials — "
-                  f"{counts['COMPLETE']} complete, {counts['PRUNED']} pruned, "
-                  f"{counts['FAILED']} failed")
+    console.print(
+        f"\n[bold]{result.space.name}[/bold]: {len(table)} trials — "
+        f"{counts['COMPLETE']} complete, {counts['PRUNED']} pruned, "
+        f"{counts['FAILED']} failed"
+    )
     best = summary_frame(table, list(result.space.metrics), top=top)
     if not best.empty:
         view = Table(title=f"best {min(top, len(best))} trials", title_justify="left")

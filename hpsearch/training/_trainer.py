@@ -207,7 +207,8 @@ def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
 
     ``monitor`` is the validation metric that picks the best epoch, drives early stopping and
     is reported (``val_loss`` or one of :mod:`hpsearch.training._metrics`). ``epochs``
-    overrides ``cfg.epochs``. Raises :class:`optuna.TrialPruned` when the trial says so.
+    overrides how many epochs run (the schedule still spans ``cfg.epochs`` when that is more,
+    so stopping a retrain at the best epoch replays the best trial's lr trajectory). Raises :class:`optuna.TrialPruned` when the trial says so.
 
     Example:
         >>> from hpsearch.objectives._datasets import load_dataset
@@ -227,7 +228,7 @@ def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
         torch.manual_seed(cfg.seed + 7919 * i)
         model = build_model(cfg, shape, data.n_outputs, factory=factory, params=params).to(device)
         scaler = torch.amp.GradScaler("cuda", enabled=dtype == torch.float16)
-        runs.append(_Run(fold, model, make_optimizer(model, cfg), LRSchedule(cfg, epochs=n_epochs),
+        runs.append(_Run(fold, model, make_optimizer(model, cfg), LRSchedule(cfg, epochs=max(cfg.epochs, n_epochs)),
                          torch.Generator().manual_seed(cfg.seed + 104729 * (i + 1)), scaler))
     has_val = all(r.fold.X_val.shape[0] > 0 for r in runs)
     history: list[dict[str, float]] = []

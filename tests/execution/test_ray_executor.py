@@ -47,8 +47,9 @@ def broken_factory():
     raise FileNotFoundError("data.csv not found")
 
 
-@pytest.fixture
-def executor(ray_local):
+@pytest.fixture(scope="module")
+def executor(ray_manager):
+    ray_manager.local()
     ex = RayExecutor(workers=2, metric_names=("loss",))
     ex.start(make_objective)
     yield ex

@@ -66,8 +66,11 @@ def test_from_spec_defaults_depend_on_the_number_of_folds():
     ("spec", "match"),
     [
         ({"rule": "bogus"}, r"objective.racing.rule: unknown racing rule 'bogus'; allowed"),
-        ({"min_fold": 2}, r"objective.racing.min_fold: unknown key 'min_fold' \(did you mean "
-                          r"'min_folds'\?\)"),
+        (
+            {"min_fold": 2},
+            r"objective.racing.min_fold: unknown key 'min_fold' \(did you mean "
+            r"'min_folds'\?\)",
+        ),
         ({"p_value": 1.5}, r"objective.racing.p_value: must be a number between 0 and 1"),
         (3, r"objective.racing: must be a rule name"),
     ],

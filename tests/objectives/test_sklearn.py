@@ -26,17 +26,24 @@ def helpers_on_path(monkeypatch):
 
 
 def svm_space(**objective):
-    block = {"type": "sklearn", "estimator": "sklearn.svm.SVC", "dataset": "sklearn:digits",
-             "cv": 5, **objective}
-    return load_space({
-        "parameters": {
-            "C": {"type": "float", "low": 1e-3, "high": 100, "log": True},
-            "gamma": {"type": "float", "low": 1e-5, "high": 1, "log": True},
-            "kernel": {"type": "categorical", "choices": ["rbf", "linear"]},
-        },
-        "metric": {"name": "accuracy", "goal": "maximize"},
-        "objective": block,
-    })
+    block = {
+        "type": "sklearn",
+        "estimator": "sklearn.svm.SVC",
+        "dataset": "sklearn:digits",
+        "cv": 5,
+        **objective,
+    }
+    return load_space(
+        {
+            "parameters": {
+                "C": {"type": "float", "low": 1e-3, "high": 100, "log": True},
+                "gamma": {"type": "float", "low": 1e-5, "high": 1, "log": True},
+                "kernel": {"type": "categorical", "choices": ["rbf", "linear"]},
+            },
+            "metric": {"name": "accuracy", "goal": "maximize"},
+            "objective": block,
+        }
+    )
 
 
 def trial_for(params, channel=None, number=0):
@@ -125,8 +132,15 @@ def test_the_drivers_verdict_stops_the_trial():
 def test_several_scorers_are_recorded_and_the_first_is_the_metric():
     space = svm_space(scoring=["accuracy", "f1_macro", "balanced_accuracy"], cv=3)
     result = SklearnObjective(space.objective, space)(GOOD)
-    assert set(result) >= {"accuracy", "accuracy_std", "f1_macro", "f1_macro_std",
-                           "balanced_accuracy", "fit_time_s", "folds_run"}
+    assert set(result) >= {
+        "accuracy",
+        "accuracy_std",
+        "f1_macro",
+        "f1_macro_std",
+        "balanced_accuracy",
+        "fit_time_s",
+        "folds_run",
+    }
     assert result["folds_run"] == 3
     assert 0.9 < result["f1_macro"] <= 1
 
@@ -141,24 +155,37 @@ def test_parallel_folds_give_the_same_scores():
 
 
 def test_pipeline_params_use_dotted_names(helpers_on_path):
-    space = load_space({
-        "parameters": {"clf.C": {"type": "float", "low": 0.1, "high": 10, "log": True}},
-        "metric": {"name": "accuracy", "goal": "maximize"},
-        "objective": {"type": "sklearn", "estimator": "objective_helpers:scaled_svc",
-                      "params": {"clf.kernel": "linear"}, "dataset": "sklearn:iris", "cv": 3},
-    })
+    space = load_space(
+        {
+            "parameters": {"clf.C": {"type": "float", "low": 0.1, "high": 10, "log": True}},
+            "metric": {"name": "accuracy", "goal": "maximize"},
+            "objective": {
+                "type": "sklearn",
+                "estimator": "objective_helpers:scaled_svc",
+                "params": {"clf.kernel": "linear"},
+                "dataset": "sklearn:iris",
+                "cv": 3,
+            },
+        }
+    )
     objective = SklearnObjective(space.objective, space)
     assert objective.estimator.get_params()["clf__kernel"] == "linear"
     assert objective({"clf.C": 1.0})["accuracy"] > 0.9
 
 
 def test_regressor_uses_kfold_and_r2_by_default():
-    space = load_space({
-        "parameters": {"alpha": {"type": "float", "low": 1e-3, "high": 10, "log": True}},
-        "metric": {"name": "r2", "goal": "maximize"},
-        "objective": {"type": "sklearn", "estimator": "sklearn.linear_model.Ridge",
-                      "dataset": "sklearn:diabetes", "cv": 3},
-    })
+    space = load_space(
+        {
+            "parameters": {"alpha": {"type": "float", "low": 1e-3, "high": 10, "log": True}},
+            "metric": {"name": "r2", "goal": "maximize"},
+            "objective": {
+                "type": "sklearn",
+                "estimator": "sklearn.linear_model.Ridge",
+                "dataset": "sklearn:diabetes",
+                "cv": 3,
+            },
+        }
+    )
     objective = SklearnObjective(space.objective, space)
     assert [len(test) for _, test in objective.folds] == [148, 147, 147]
     assert 0.3 < objective({"alpha": 0.1})["r2"] < 0.6
@@ -168,13 +195,18 @@ def test_group_cv_with_a_dataset_function_keeps_groups_apart(helpers_on_path):
     from .objective_helpers import grouped_data
 
     _, _, groups = grouped_data()
-    space = load_space({
-        "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
-        "metric": {"name": "accuracy", "goal": "maximize"},
-        "objective": {"type": "sklearn", "estimator": "sklearn.linear_model.LogisticRegression",
-                      "dataset": "objective_helpers:grouped_data",
-                      "cv": {"type": "group", "n_splits": 3}},
-    })
+    space = load_space(
+        {
+            "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
+            "metric": {"name": "accuracy", "goal": "maximize"},
+            "objective": {
+                "type": "sklearn",
+                "estimator": "sklearn.linear_model.LogisticRegression",
+                "dataset": "objective_helpers:grouped_data",
+                "cv": {"type": "group", "n_splits": 3},
+            },
+        }
+    )
     objective = SklearnObjective(space.objective, space)
     assert len(objective.folds) == 3
     for train, test in objective.folds:
@@ -189,13 +221,20 @@ def test_group_cv_with_a_groups_column_of_a_table(tmp_path):
         label = i % 2
         rows.append(f"{rng.normal() + 2 * label:.4f},{rng.normal():.4f},s{i // 8},{label}")
     (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
-    space = load_space({
-        "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
-        "metric": {"name": "accuracy", "goal": "maximize"},
-        "objective": {"type": "sklearn", "estimator": "sklearn.linear_model.LogisticRegression",
-                      "dataset": "data.csv", "target": "label", "groups": "site",
-                      "cv": {"type": "group", "n_splits": 5}},
-    })
+    space = load_space(
+        {
+            "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
+            "metric": {"name": "accuracy", "goal": "maximize"},
+            "objective": {
+                "type": "sklearn",
+                "estimator": "sklearn.linear_model.LogisticRegression",
+                "dataset": "data.csv",
+                "target": "label",
+                "groups": "site",
+                "cv": {"type": "group", "n_splits": 5},
+            },
+        }
+    )
     objective = SklearnObjective(space.objective, space, base_dir=str(tmp_path))
     assert objective.dataset.X.shape == (40, 2)  # the groups column is not a feature
     sites = objective.dataset.groups
@@ -205,14 +244,19 @@ def test_group_cv_with_a_groups_column_of_a_table(tmp_path):
 
 
 def test_timeseries_cv_trains_on_the_past_only(helpers_on_path):
-    space = load_space({
-        "parameters": {"alpha": {"type": "float", "low": 1e-3, "high": 1, "log": True}},
-        "metric": {"name": "neg_mean_absolute_error", "goal": "maximize"},
-        "objective": {"type": "sklearn", "estimator": "sklearn.linear_model.Ridge",
-                      "dataset": "objective_helpers:series_data",
-                      "scoring": "neg_mean_absolute_error",
-                      "cv": {"type": "timeseries", "n_splits": 4}},
-    })
+    space = load_space(
+        {
+            "parameters": {"alpha": {"type": "float", "low": 1e-3, "high": 1, "log": True}},
+            "metric": {"name": "neg_mean_absolute_error", "goal": "maximize"},
+            "objective": {
+                "type": "sklearn",
+                "estimator": "sklearn.linear_model.Ridge",
+                "dataset": "objective_helpers:series_data",
+                "scoring": "neg_mean_absolute_error",
+                "cv": {"type": "timeseries", "n_splits": 4},
+            },
+        }
+    )
     objective = SklearnObjective(space.objective, space)
     for train, test in objective.folds:
         assert train.max() < test.min()
@@ -230,21 +274,39 @@ def test_holdout_split_with_test_size():
 @pytest.mark.parametrize(
     ("objective", "match"),
     [
-        ({"scoring": "acuracy"}, r"objective.scoring: unknown scorer 'acuracy' \(did you mean "
-                                 r"'accuracy'\?\)"),
-        ({"cv": {"type": "grouped"}}, r"objective.cv.type: unknown cv type 'grouped' \(did you "
-                                      r"mean 'group'\?\)"),
-        ({"cv": {"type": "group"}}, r"objective.cv.type: group cross-validation needs group "
-                                    r"labels"),
+        (
+            {"scoring": "acuracy"},
+            r"objective.scoring: unknown scorer 'acuracy' \(did you mean "
+            r"'accuracy'\?\)",
+        ),
+        (
+            {"cv": {"type": "grouped"}},
+            r"objective.cv.type: unknown cv type 'grouped' \(did you "
+            r"mean 'group'\?\)",
+        ),
+        (
+            {"cv": {"type": "group"}},
+            r"objective.cv.type: group cross-validation needs group "
+            r"labels",
+        ),
         ({"cv": {"type": "timeseries", "shuffle": True}}, r"objective.cv.shuffle: a timeseries"),
-        ({"cv": {"n_split": 3}}, r"objective.cv.n_split: unknown key 'n_split' \(did you mean "
-                                 r"'n_splits'\?\)"),
+        (
+            {"cv": {"n_split": 3}},
+            r"objective.cv.n_split: unknown key 'n_split' \(did you mean "
+            r"'n_splits'\?\)",
+        ),
         ({"cv": 1}, r"objective.cv: must be an integer >= 2"),
-        ({"racing": {"rule": "medain"}}, r"objective.racing.rule: unknown racing rule 'medain' "
-                                         r"\(did you mean 'median'\?\)"),
+        (
+            {"racing": {"rule": "medain"}},
+            r"objective.racing.rule: unknown racing rule 'medain' "
+            r"\(did you mean 'median'\?\)",
+        ),
         ({"racing": {"min_folds": 0}}, r"objective.racing.min_folds: must be an integer >= 1"),
-        ({"estimator": "sklearn.svm.NoSuchModel"}, r"objective.estimator: module 'sklearn.svm' "
-                                                   r"has no attribute 'NoSuchModel'"),
+        (
+            {"estimator": "sklearn.svm.NoSuchModel"},
+            r"objective.estimator: module 'sklearn.svm' "
+            r"has no attribute 'NoSuchModel'",
+        ),
         ({"params": {"kernal": "rbf"}}, r"objective.params: cannot build sklearn.svm.SVC"),
         ({"n_jobs": 0}, r"objective.n_jobs: must be a non-zero integer"),
     ],
@@ -256,46 +318,78 @@ def test_bad_blocks_are_config_errors(objective, match):
 
 
 def test_a_searched_param_the_estimator_lacks_is_a_config_error():
-    space = load_space({
-        "parameters": {"gama": {"type": "float", "low": 1e-4, "high": 1}},
-        "objective": {"type": "sklearn", "estimator": "sklearn.svm.SVC",
-                      "dataset": "sklearn:iris"},
-    })
-    with pytest.raises(ConfigError, match=r"parameters.gama: .*Invalid parameter 'gama'.*did you "
-                                          r"mean 'gamma'"):
+    space = load_space(
+        {
+            "parameters": {"gama": {"type": "float", "low": 1e-4, "high": 1}},
+            "objective": {
+                "type": "sklearn",
+                "estimator": "sklearn.svm.SVC",
+                "dataset": "sklearn:iris",
+            },
+        }
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"parameters.gama: .*Invalid parameter 'gama'.*did you "
+        r"mean 'gamma'",
+    ):
         SklearnObjective(space.objective, space)
 
 
 def test_a_second_metric_the_objective_does_not_produce_is_a_config_error():
-    space = load_space({
-        "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
-        "metrics": [{"name": "accuracy", "goal": "maximize"},
-                    {"name": "latency", "goal": "minimize"}],
-        "objective": {"type": "sklearn", "estimator": "sklearn.svm.SVC",
-                      "dataset": "sklearn:iris"},
-    })
-    with pytest.raises(ConfigError, match=r"metrics\[1\].name: the sklearn objective does not "
-                                          r"produce 'latency'"):
+    space = load_space(
+        {
+            "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
+            "metrics": [
+                {"name": "accuracy", "goal": "maximize"},
+                {"name": "latency", "goal": "minimize"},
+            ],
+            "objective": {
+                "type": "sklearn",
+                "estimator": "sklearn.svm.SVC",
+                "dataset": "sklearn:iris",
+            },
+        }
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"metrics\[1\].name: the sklearn objective does not "
+        r"produce 'latency'",
+    ):
         SklearnObjective(space.objective, space)
 
 
 def test_two_metrics_from_one_cross_validation():
-    space = load_space({
-        "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
-        "metrics": [{"name": "accuracy", "goal": "maximize"},
-                    {"name": "fit_time_s", "goal": "minimize"}],
-        "objective": {"type": "sklearn", "estimator": "sklearn.svm.SVC",
-                      "dataset": "sklearn:iris", "cv": 3},
-    })
-    outcome = run_trial(SklearnObjective(space.objective, space), TrialJob(0, {"C": 1.0}),
-                        metric_names=["accuracy", "fit_time_s"])
+    space = load_space(
+        {
+            "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
+            "metrics": [
+                {"name": "accuracy", "goal": "maximize"},
+                {"name": "fit_time_s", "goal": "minimize"},
+            ],
+            "objective": {
+                "type": "sklearn",
+                "estimator": "sklearn.svm.SVC",
+                "dataset": "sklearn:iris",
+                "cv": 3,
+            },
+        }
+    )
+    outcome = run_trial(
+        SklearnObjective(space.objective, space),
+        TrialJob(0, {"C": 1.0}),
+        metric_names=["accuracy", "fit_time_s"],
+    )
     assert outcome.state == "COMPLETE"
     assert outcome.metrics["accuracy"] > 0.9 and outcome.metrics["fit_time_s"] > 0
 
 
 def test_a_failing_fit_fails_the_trial_with_its_message():
     space = svm_space(cv=3)
-    outcome = run_trial(SklearnObjective(space.objective, space),
-                        TrialJob(0, {**GOOD, "C": -1.0}), metric_names=["accuracy"])
+    outcome = run_trial(
+        SklearnObjective(space.objective, space),
+        TrialJob(0, {**GOOD, "C": -1.0}),
+        metric_names=["accuracy"],
+    )
     assert outcome.state == "FAILED"
     assert "C" in outcome.error and "InvalidParameterError" in outcome.error

@@ -10,6 +10,7 @@ import pytest
 from hpsearch.report import write_report
 
 from .conftest import multi_record, single_record
+from .test_html import XSS_NAME, hostile_record
 
 pytestmark = pytest.mark.browser
 
@@ -76,8 +77,26 @@ def _check_page(driver, path: Path, shot: Path) -> dict:
     return {"plots": len(plots), "logs": logs}
 
 
+INJECTED = r"""
+var urls = /^(href|src|xlink:href|action|formaction|data)$/i;
+return {
+  scripts: document.querySelectorAll('script:not([type="application/json"])').length,
+  foreign: document.querySelectorAll('iframe, img, object, embed, form, base').length,
+  handlers: Array.prototype.filter.call(document.querySelectorAll('*'), function (el) {
+    return Array.prototype.some.call(el.attributes, function (a) {
+      return /^on/i.test(a.name) || (urls.test(a.name) && /^\s*javascript:/i.test(a.value));
+    });
+  }).length,
+  links: Array.prototype.filter.call(document.querySelectorAll('a[href]'), function (a) {
+    return a.getAttribute('href').charAt(0) !== '#';
+  }).length
+};
+"""
+
+
 def test_report_renders_in_headless_chromium(tmp_path):
-    records = [single_record(40), single_record(40, seed=3, name="second sweep"), multi_record()]
+    records = [single_record(40), single_record(40, seed=3, name="second sweep"), multi_record(),
+               hostile_record()]
     single_path = write_report(records[:1], tmp_path / "single.html")
     compare_path = write_report(records, tmp_path / "compare.html")
     driver = _driver(tmp_path / "profile")
@@ -86,6 +105,21 @@ def test_report_renders_in_headless_chromium(tmp_path):
         first = _check_page(driver, single_path, tmp_path / "single.png")
         second = _check_page(driver, compare_path, tmp_path / "compare.png")
         assert second["plots"] > first["plots"]
+        # hostile names, values and errors stayed text: nothing ran, nothing was injected
+        from selenium.common.exceptions import NoAlertPresentException
+
+        with pytest.raises(NoAlertPresentException):
+            driver.switch_to.alert.text  # noqa: B018
+        assert driver.execute_script(INJECTED) == {"scripts": 2, "foreign": 0, "handlers": 0,
+                                                     "links": 0}
+        # hover a trial of the hostile sweep: its parameter name shows as literal text
+        hover = driver.execute_script(
+            "var div = document.querySelector('#sweep-3 div.plot');"
+            "Plotly.Fx.hover(div, [{curveNumber: 0, pointNumber: 0}]);"
+            "var t = div.querySelector('.hoverlayer .hovertext');"
+            "return t ? t.textContent : null;")
+        assert hover is not None and XSS_NAME in hover
+        assert driver.execute_script(INJECTED)["handlers"] == 0
         # the trial table sorts on a header click and filters from the text box
         from selenium.webdriver.common.by import By
 

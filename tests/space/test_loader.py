@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 import hpsearch
 from hpsearch.cli import main
-from hpsearch.space import Categorical, Constant, Float, Int, load_space
+from hpsearch.space import Categorical, Constant, Float, load_space
 
 from ..conftest import SEARCH_SPACES
 
 ISSUE_EXAMPLE = """
 name: svm-digits
-objective: {type: sklearn, estimator: sklearn.svm.SVC, dataset: "sklearn:digits", cv: 5, scoring: accuracy}
+objective: {type: sklearn, estimator: sklearn.svm.SVC, dataset: "sklearn:digits", cv: 5}
 metric: {name: accuracy, goal: maximize}
 strategy: {name: bayes, seed: 0}
 budget: {trials: 60, timeout: 30m}
@@ -74,11 +74,16 @@ def test_round_trip_through_dict_yaml_and_json(example, tmp_path):
 
 
 def test_grid_of_conditional_space_counts_each_branch():
-    space = load_space({"strategy": "grid", "parameters": {
-        "k": {"type": "categorical", "choices": ["a", "b"]},
-        "n": {"type": "int", "low": 1, "high": 3, "when": {"k": "a"}},
-        "x": {"type": "float", "low": 0, "high": 1, "step": 0.5},
-    }})
+    space = load_space(
+        {
+            "strategy": "grid",
+            "parameters": {
+                "k": {"type": "categorical", "choices": ["a", "b"]},
+                "n": {"type": "int", "low": 1, "high": 3, "when": {"k": "a"}},
+                "x": {"type": "float", "low": 0, "high": 1, "step": 0.5},
+            },
+        }
+    )
     points = list(space.grid())
     assert space.grid_size() == len(points) == (3 + 1) * 3
     assert len({json.dumps(p, sort_keys=True) for p in points}) == len(points)
@@ -88,8 +93,13 @@ def test_grid_of_conditional_space_counts_each_branch():
 def test_categorical_choices_of_every_kind_work_with_optuna():
     import optuna
 
-    space = load_space({"parameters": {"c": {"type": "categorical",
-                                              "choices": ["s", 1, 2.5, True, None, [1, 2], []]}}})
+    space = load_space(
+        {
+            "parameters": {
+                "c": {"type": "categorical", "choices": ["s", 1, 2.5, True, None, [1, 2], []]}
+            }
+        }
+    )
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     seen = []
     for _ in range(40):
@@ -133,8 +143,10 @@ def test_examples_cover_the_promised_kinds():
 
 def test_validate_prints_summary_with_grid_size(tmp_path, capsys):
     path = tmp_path / "g.yaml"
-    path.write_text("name: g\nstrategy: grid\nparameters:\n  k: {type: categorical, choices: [a, b]}\n"
-                    "  n: {type: int, low: 1, high: 4, when: {k: a}}\n")
+    path.write_text(
+        "name: g\nstrategy: grid\nparameters:\n  k: {type: categorical, choices: [a, b]}\n"
+        "  n: {type: int, low: 1, high: 4, when: {k: a}}\n"
+    )
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "grid size:  5" in out and "when k = 'a'" in out and "[1, 4] linear" in out
@@ -142,14 +154,35 @@ def test_validate_prints_summary_with_grid_size(tmp_path, capsys):
 
 # -- hypothesis: random mutations of valid files give clean errors or valid spaces ------------
 _VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(),
-                                                         max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
-_KEYS = st.sampled_from(["type", "low", "high", "log", "step", "choices", "value", "when",
-                         "name", "goal", "strategy", "parameters", "metric", "budget", "bogus",
-                         "seed", "trials"])
+_KEYS = st.sampled_from(
+    [
+        "type",
+        "low",
+        "high",
+        "log",
+        "step",
+        "choices",
+        "value",
+        "when",
+        "name",
+        "goal",
+        "strategy",
+        "parameters",
+        "metric",
+        "budget",
+        "bogus",
+        "seed",
+        "trials",
+    ]
+)
 
 
 def _paths(doc, prefix=()):

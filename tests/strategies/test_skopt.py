@@ -17,6 +17,7 @@ def test_gets_near_the_optimum_in_one_dimension():
     space = load_space({"metric": {"name": "score", "goal": "maximize"},
                         "parameters": {"x": {"type": "float", "low": -2.0, "high": 2.0}}})
     strategy = SkoptStrategy(space, seed=0, n_initial_points=4, acq_func="EI")
+    assert strategy.sampler.acq_optimizer == "sampling"
     for _ in range(12):
         s = strategy.ask()
         strategy.tell(s, -((s.params["x"] - 0.7) ** 2))
@@ -58,7 +59,8 @@ def test_single_objective_only():
 
 def test_bad_option_values():
     space = load_space({"parameters": {"x": {"type": "float", "low": 0, "high": 1}}})
-    with pytest.raises(ConfigError, match=r"strategy\.acq_func: must be one of .*'ei'.*'EI'"):
-        SkoptStrategy(space, acq_func="ei")
+    with pytest.raises(ConfigError, match=r"strategy\.acq_func: must be one of .*'EIS'.*'EI'"):
+        SkoptStrategy(space, acq_func="EIS")
+    assert SkoptStrategy(space, acq_func="lcb").sampler.acq_func == "LCB"
     with pytest.raises(ConfigError, match=r"strategy\.n_initial_points: must be an integer >= 1"):
         SkoptStrategy(space, n_initial_points=0)

@@ -27,17 +27,32 @@ def _complete_rows(csv: Path) -> int:
 
 def test_sigkill_mid_sweep_then_resume(tmp_path):
     space = tmp_path / "space.yaml"
-    space.write_text(yaml.safe_dump({
-        "name": "crash",
-        "objective": {"type": "python", "function": "objectives_for_tests:slow_quadratic"},
-        "strategy": {"name": "random", "seed": 3},
-        "budget": {"trials": BUDGET},
-        "parameters": {"x": {"type": "float", "low": -1, "high": 1}},
-    }))
+    space.write_text(
+        yaml.safe_dump(
+            {
+                "name": "crash",
+                "objective": {"type": "python", "function": "objectives_for_tests:slow_quadratic"},
+                "strategy": {"name": "random", "seed": 3},
+                "budget": {"trials": BUDGET},
+                "parameters": {"x": {"type": "float", "low": -1, "high": 1}},
+            }
+        )
+    )
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    cmd = [sys.executable, "-m", "hpsearch", "run", str(space), "--out", str(out), "--workers",
-           "2", "--quiet", "--no-report"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hpsearch",
+        "run",
+        str(space),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--quiet",
+        "--no-report",
+    ]
     driver = subprocess.Popen(cmd, env=env)
     deadline = time.monotonic() + 60
     while _complete_rows(out / "trials.csv") < 4 and time.monotonic() < deadline:
@@ -51,8 +66,13 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert "RUNNING" in states  # it really died mid-trial
     assert states.count("COMPLETE") < BUDGET
 
-    resumed = subprocess.run([sys.executable, "-m", "hpsearch", "resume", str(out), "--quiet",
-                              "--no-report"], env=env, capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "hpsearch", "resume", str(out), "--quiet", "--no-report"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
 
     study, _ = load_study(out)

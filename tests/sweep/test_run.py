@@ -73,7 +73,9 @@ def test_callable_objective_overrides_file_and_reports_intermediate_values(tmp_p
 
 def test_cli_run_prints_summary_and_best_reads_back(tmp_path, capsys):
     out = tmp_path / "cli"
-    assert main(["run", str(_space(tmp_path)), "--out", str(out), "--trials", "4", "--no-report"]) == 0
+    assert (
+        main(["run", str(_space(tmp_path)), "--out", str(out), "--trials", "4", "--no-report"]) == 0
+    )
     printed = capsys.readouterr().out
     assert "4 complete" in printed and "best.yaml" in printed
     assert main(["best", str(out), "--format", "json"]) == 0
@@ -91,8 +93,10 @@ def test_failures_are_recorded_and_the_sweep_goes_on(tmp_path):
         budget={"trial_timeout": 3},
         parameters={
             "x": {"type": "float", "low": 0, "high": 1, "step": 0.5},
-            "mode": {"type": "categorical",
-                     "choices": ["ok", "raise", "nan", "none", "text", "hang"]},
+            "mode": {
+                "type": "categorical",
+                "choices": ["ok", "raise", "nan", "none", "text", "hang"],
+            },
         },
     )
     result = hpsearch.run(space, out=tmp_path / "f", workers=2, report=False)
@@ -117,11 +121,26 @@ def test_every_trial_failing_exits_1(tmp_path, capsys):
     space = _space(
         tmp_path,
         objective={"type": "python", "function": "objectives_for_tests:troublesome"},
-        parameters={"x": {"type": "float", "low": 0, "high": 1},
-                    "mode": {"type": "constant", "value": "raise"}},
+        parameters={
+            "x": {"type": "float", "low": 0, "high": 1},
+            "mode": {"type": "constant", "value": "raise"},
+        },
     )
-    assert main(["run", str(space), "--out", str(tmp_path / "x"), "--trials", "2", "--quiet",
-                 "--no-report"]) == 1
+    assert (
+        main(
+            [
+                "run",
+                str(space),
+                "--out",
+                str(tmp_path / "x"),
+                "--trials",
+                "2",
+                "--quiet",
+                "--no-report",
+            ]
+        )
+        == 1
+    )
     assert "every trial failed" in capsys.readouterr().err
 
 
@@ -161,13 +180,18 @@ def test_python_api_rejects_bad_arguments(tmp_path):
     with pytest.raises(hpsearch.ConfigError, match="unknown strategy 'bogus'"):
         hpsearch.run(_space(tmp_path), strategy="bogus", out=tmp_path / "b")
     with pytest.raises(hpsearch.ConfigError, match="no objective"):
-        hpsearch.run({"parameters": {"x": {"type": "float", "low": 0, "high": 1}}},
-                     out=tmp_path / "n")
+        hpsearch.run(
+            {"parameters": {"x": {"type": "float", "low": 0, "high": 1}}}, out=tmp_path / "n"
+        )
 
 
 def test_module_entry_point(tmp_path):
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-m", "hpsearch", "validate", str(_space(tmp_path))],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hpsearch", "validate", str(_space(tmp_path))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0 and "quad" in proc.stdout

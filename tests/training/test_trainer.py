@@ -142,7 +142,7 @@ def test_divergence_is_an_error() -> None:
     X = np.random.default_rng(0).normal(size=(40, 2))
     data = PreparedData.build(X, X[:, 0] * 1e6, "regression", {"split": 0.25, "seed": 0})
     with pytest.raises(FloatingPointError, match="training diverged at epoch 1"):
-        train(small(lr=1e9, optimizer="sgd"), data, input_shape=(2,), monitor="mse")
+        train(small(lr=1e9, optimizer="sgd", batch_size=8), data, input_shape=(2,), monitor="mse")
 
 
 def test_cross_entropy_on_regression_is_a_config_error() -> None:

@@ -1,0 +1,151 @@
+"""RayExecutor on Ray instances it starts itself and on a simulated multi-node cluster.
+
+This file runs before the other Ray test files: it starts (and stops) its own local instance,
+then the multi-node cluster (head + node_a + node_b on loopback, one CPU each).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hpsearch.execution import TrialJob
+from tests.execution.conftest import drive
+
+ray = pytest.importorskip("ray")
+ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+from hpsearch.execution._ray import RayExecutor  # noqa: E402
+
+pytestmark = pytest.mark.ray
+
+
+def where_factory():
+    def objective(params):
+        time.sleep(params.get("seconds", 0.0))
+        node_id = ray.get_runtime_context().get_node_id()
+        gpus = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+        return {
+            "value": params["x"],
+            "node": float(int(node_id[:8], 16)),
+            "gpu": float(gpus) if gpus.isdigit() else -1.0,
+        }
+
+    return objective
+
+
+def _descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [c for c, p in parents.items() if p == pid and c not in found]
+        found.update(children)
+        frontier.extend(children)
+    return found
+
+
+def test_a_ray_instance_it_starts_listens_on_loopback_only(ray_manager, monkeypatch):
+    if shutil.which("ss") is None:
+        pytest.skip("needs the ss tool")
+    ray_manager.close()  # no Ray connected: the executor starts its own
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    ex = RayExecutor(workers=1)
+    ex.start(where_factory)
+    try:
+        finished, _ = drive(ex, [TrialJob(0, {"x": 1.0})])
+        assert finished[0].outcome.state == "COMPLETE"
+        assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+        ours = _descendants(os.getpid())
+        listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True).stdout
+        addresses = [
+            line.split()[3]
+            for line in listening.splitlines()
+            if {int(p) for p in re.findall(r"pid=(\d+)", line)} & ours
+        ]
+        assert addresses, "found no listening socket of the Ray instance"
+        assert all(a.startswith(("127.0.0.1:", "[::ffff:127.0.0.1]:")) for a in addresses)
+        assert not any(a.endswith(":8265") for a in addresses)  # no dashboard
+    finally:
+        ex.shutdown()
+    assert not ray.is_initialized()  # it stops what it started
+
+
+def test_trials_spread_across_nodes(ray_cluster):
+    ex = RayExecutor(resources={"cpu": 1})
+    ex.start(where_factory)
+    try:
+        assert ex.slots == 3
+        jobs = [TrialJob(n, {"x": float(n), "seconds": 0.3}) for n in range(6)]
+        finished, _ = drive(ex, jobs)
+    finally:
+        ex.shutdown()
+    assert sorted(f.number for f in finished) == list(range(6))
+    assert {f.outcome.state for f in finished} == {"COMPLETE"}
+    alive = {n["NodeID"][:8] for n in ray.nodes() if n["Alive"]}
+    used = {f"{int(f.outcome.metrics['node']):08x}" for f in finished}
+    assert used == alive
+    assert {f.worker.split("/")[0] for f in finished} == alive
+
+
+def test_fractional_gpus_split_across_two_fake_gpus(ray_cluster):
+    node = ray_cluster.add_node(num_cpus=2, num_gpus=2, include_dashboard=False)
+    ray_cluster.wait_for_nodes()
+    try:
+        ex = RayExecutor(resources={"cpu": 0.5, "gpu": 0.5})
+        ex.start(where_factory)
+        try:
+            assert ex.slots == 4
+            infos = ex.workers_info()
+            finished, _ = drive(ex, [TrialJob(n, {"x": 1.0, "seconds": 0.2}) for n in range(8)])
+        finally:
+            ex.shutdown()
+    finally:
+        ray_cluster.remove_node(node)
+    assert sorted(len(i["gpu_ids"]) for i in infos) == [1, 1, 1, 1]
+    per_gpu = sorted(i["cuda_visible_devices"] for i in infos)
+    assert per_gpu == ["0", "0", "1", "1"]
+    assert {i["node_id"] for i in infos} == {node.node_id}
+    assert {i["device"] for i in infos} == {"cpu"}  # a declared GPU, but no CUDA here
+    assert {f.outcome.metrics["gpu"] for f in finished} == {0.0, 1.0}
+
+
+def test_killing_a_worker_node_mid_sweep_loses_no_trial(ray_cluster, ray_manager):
+    victim = next(n for n in ray_cluster.worker_nodes if n.node_id != ray_cluster.head_node.node_id)
+    ex = RayExecutor(resources={"cpu": 1})
+    ex.start(where_factory)
+    started = time.monotonic()
+    removed: list[str] = []
+
+    def kill_once() -> None:
+        if not removed and time.monotonic() - started > 1.0:
+            ray_cluster.remove_node(victim, allow_graceful=False)
+            removed.append(victim.node_id[:8])
+
+    try:
+        jobs = [TrialJob(n, {"x": float(n), "seconds": 2.0}) for n in range(6)]
+        finished, _ = drive(ex, jobs, on_poll=kill_once)
+    finally:
+        ex.shutdown()
+        ray_manager.close()  # the cluster lost a node: do not hand it to later tests
+    died = [f for f in finished if f.outcome.state == "FAILED"]
+    assert len(died) == 1
+    assert died[0].outcome.error.startswith("worker died")
+    assert died[0].worker.startswith(removed[0])
+    complete = [f for f in finished if f.outcome.state == "COMPLETE"]
+    assert sorted(f.number for f in complete) == list(range(6))
+    retried = next(f for f in complete if f.number == died[0].number)
+    assert not retried.worker.startswith(removed[0])
