@@ -302,7 +302,7 @@ class _NativeLoader:
 
     def dimension(self, name: str, spec: Mapping[str, Any], path: str) -> Dimension:
         kind = spec["type"]
-        if kind not in DIM_KEYS:
+        if not isinstance(kind, str) or kind not in DIM_KEYS:
             raise self.fail(
                 f"{path}.type",
                 f"unknown type {kind!r}{did_you_mean(kind, DIM_KEYS)};"
@@ -455,7 +455,7 @@ class _NativeLoader:
         if not isinstance(spec, Mapping):
             raise self.fail("strategy", f"must be a name or a mapping, got {_kind(spec)}")
         name = spec.get("name", "bayes")
-        if name not in STRATEGY_OPTIONS:
+        if not isinstance(name, str) or name not in STRATEGY_OPTIONS:
             raise self.fail(
                 "strategy.name",
                 f"unknown strategy {name!r}"
@@ -510,7 +510,7 @@ class _NativeLoader:
         if not isinstance(spec, Mapping) or "type" not in spec:
             raise self.fail("pruner", f"must be a mapping with a type ({', '.join(PRUNER_KEYS)})")
         kind = spec["type"]
-        if kind not in PRUNER_KEYS:
+        if not isinstance(kind, str) or kind not in PRUNER_KEYS:
             raise self.fail(
                 "pruner.type",
                 f"unknown pruner {kind!r}{did_you_mean(kind, PRUNER_KEYS)};"
@@ -563,7 +563,7 @@ class _NativeLoader:
         if "type" not in spec:
             raise self.fail("objective.type", f"missing; allowed: {', '.join(OBJECTIVE_KEYS)}")
         kind = spec["type"]
-        if kind not in OBJECTIVE_KEYS:
+        if not isinstance(kind, str) or kind not in OBJECTIVE_KEYS:
             raise self.fail(
                 "objective.type",
                 f"unknown objective type {kind!r}"

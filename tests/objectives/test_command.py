@@ -360,7 +360,7 @@ def test_a_command_past_its_timeout_is_killed(tmp_path, script):
 
 def test_a_missing_program_fails_the_trial(tmp_path):
     objective = make(tmp_path, command=[str(tmp_path / "no-such-program")])
-    with pytest.raises(RuntimeError, match="cannot run .*no-such-program"):
+    with pytest.raises(RuntimeError, match=r"cannot run .*no-such-program"):
         objective({"x": 0.5})
 
 
