@@ -34,7 +34,14 @@ from hpsearch.execution._base import (
 )
 from hpsearch.execution._worker import run_trial
 
-__all__ = ["RayExecutor", "import_ray", "loopback_only", "start_local_ray"]
+__all__ = [
+    "RayExecutor",
+    "connect_ray",
+    "import_ray",
+    "loopback_only",
+    "plan_slots",
+    "start_local_ray",
+]
 
 _LOCAL_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 _BUILTIN = {"cpu": "CPU", "gpu": "GPU"}
@@ -105,6 +112,39 @@ def start_local_ray(
     options.update(kwargs)
     with loopback_only():
         ray.init(**options)
+
+
+def connect_ray(
+    address: str | None = None,
+    *,
+    num_cpus: int | None = None,
+    runtime_env: Mapping[str, Any] | None = None,
+) -> bool:
+    """Make sure this process is connected to Ray; returns True when it started the instance.
+
+    An existing connection is kept. Otherwise ``address`` (or ``RAY_ADDRESS``) is joined, and
+    without either a local instance is started with :func:`start_local_ray`.
+
+    Example:
+        >>> owns = connect_ray()  # doctest: +SKIP
+    """
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    address = address or os.environ.get("RAY_ADDRESS")
+    if address:
+        options: dict[str, Any] = {"address": address, "logging_level": "WARNING"}
+        if runtime_env:
+            options["runtime_env"] = dict(runtime_env)
+        try:
+            ray.init(**options)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ConfigError(
+                f"cannot reach a Ray cluster at {address!r}: {exc}", path="address"
+            ) from exc
+        return True
+    start_local_ray(num_cpus=num_cpus, runtime_env=dict(runtime_env) if runtime_env else None)
+    return True
 
 
 def _parse_resources(resources: Mapping[str, float] | None) -> dict[str, float]:
@@ -368,27 +408,10 @@ class RayExecutor(Executor):
     # ------------------------------------------------------------------ setup
 
     def _connect(self) -> None:
-        ray = import_ray()
-        if ray.is_initialized():
-            return
-        address = self.address or os.environ.get("RAY_ADDRESS")
-        if address:
-            options: dict[str, Any] = {"address": address, "logging_level": "WARNING"}
-            if self.runtime_env:
-                options["runtime_env"] = self.runtime_env
-            try:
-                ray.init(**options)
-            except ConnectionError as exc:
-                raise ConfigError(
-                    f"cannot reach a Ray cluster at {address!r}: {exc}", path="address"
-                ) from exc
-        else:
-            num_cpus = None
-            if self.workers is not None:
-                num_cpus = max(os.cpu_count() or 1,
-                               math.ceil(self.workers * self.resources["cpu"]))
-            start_local_ray(num_cpus=num_cpus, runtime_env=self.runtime_env)
-        self._owns_ray = True
+        num_cpus = None
+        if self.workers is not None:
+            num_cpus = max(os.cpu_count() or 1, math.ceil(self.workers * self.resources["cpu"]))
+        self._owns_ray = connect_ray(self.address, num_cpus=num_cpus, runtime_env=self.runtime_env)
 
     def _new_slot(self) -> _Slot:
         actor = self._actor_cls.remote(self._factory_ref, self.metric_names)

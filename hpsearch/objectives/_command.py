@@ -5,17 +5,17 @@ The block gives ``command:`` (a list, or a string split with :func:`shlex.split`
 ``${env} ${interpreter} ${program} ${args}``. A command element that is exactly one of these macros
 is replaced, as W&B's agent does:
 
-==========================  ================================================================
-``${env}``                  ``/usr/bin/env``
-``${interpreter}``          this Python (``sys.executable``); ``interpreter:`` overrides it
-``${program}``              the ``program:`` value
-``${args}``                 ``--name=value`` per param
-``${args_no_hyphens}``      ``name=value`` per param
-``${args_no_boolean_flags}``  ``--name=value``, but a boolean is ``--name`` when true and omitted
-``${args_no_equals}``       ``--name value`` (two arguments) per param
-``${args_json}``            one argument: the params as a JSON object
-``${args_json_file}``       the path of a JSON file holding the params
-==========================  ================================================================
+============================  ===================================================================
+``${env}``                    ``/usr/bin/env``
+``${interpreter}``            this Python (``sys.executable``); ``interpreter:`` overrides it
+``${program}``                the ``program:`` value
+``${args}``                   ``--name=value`` per param
+``${args_no_hyphens}``        ``name=value`` per param
+``${args_no_boolean_flags}``  ``--name=value``; a boolean is ``--name`` when true, omitted if not
+``${args_no_equals}``         ``--name value`` (two arguments) per param
+``${args_json}``              one argument: the params as a JSON object
+``${args_json_file}``         the path of a JSON file holding the params
+============================  ===================================================================
 
 Values are formatted as W&B's agent formats them (``f"{name}={value}"``, i.e. Python's ``str``:
 ``0.01``, ``[32, 32]``, ``True``, strings as is); ``${args_json}`` uses JSON. ``${envvar:NAME}``
@@ -33,8 +33,10 @@ trial raises ``optuna.TrialPruned``.
 
 A non-zero exit raises ``RuntimeError`` with the exit code and the last stderr lines; ``timeout:``
 kills the process group and raises ``TimeoutError``. Every program runs in its own session (process
-group), killed when the trial ends early, when this process exits or gets SIGTERM, and (Linux) when
-this process dies.
+group), killed when the trial ends early, when the program exits (what it left running), when this
+process exits or gets SIGTERM, and (Linux) when this process dies. Output is saved to
+``stdout.log`` and ``stderr.log`` in the trial's folder when the sweep gives one. Nested parameter
+groups are passed with dotted names (``--optimizer.lr=0.01``), not as W&B's nested dicts.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ _TAIL_LINES = 20
 
 _LIVE_GROUPS: set[int] = set()
 _LIVE_LOCK = threading.Lock()
-_HANDLER_INSTALLED = False
+_CLEANUP = {"atexit": False, "sigterm": False}
 
 
 # -- argument formatting ----------------------------------------------------------------------
@@ -115,7 +117,7 @@ def format_args(
                 out["args_no_boolean_flags"].append(f"--{name}")
         else:
             out["args_no_boolean_flags"].append(f"--{flag}")
-    out["args_json"] = [json.dumps(plain)]
+    out["args_json"] = [json.dumps(plain, default=str)]
     out["args_json_file"] = [args_json_file] if args_json_file else []
     return out
 
@@ -169,18 +171,17 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def _install_cleanup() -> None:
-    """Kill live command groups at exit and on SIGTERM (when nobody else handles SIGTERM)."""
-    global _HANDLER_INSTALLED
-    if _HANDLER_INSTALLED:
+    """Kill live command groups at exit, and on SIGTERM when nobody else handles SIGTERM (the
+    handler can only be set from the main thread: a call from another thread sets it later)."""
+    if not _CLEANUP["atexit"]:
+        _CLEANUP["atexit"] = True
+        atexit.register(_kill_live_groups)
+    if _CLEANUP["sigterm"] or threading.current_thread() is not threading.main_thread():
         return
-    _HANDLER_INSTALLED = True
-    atexit.register(_kill_live_groups)
-    if threading.current_thread() is threading.main_thread():
-        try:
-            if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-                signal.signal(signal.SIGTERM, _on_sigterm)
-        except (ValueError, OSError):
-            pass
+    _CLEANUP["sigterm"] = True
+    with contextlib.suppress(ValueError, OSError):
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def _die_with_parent_hook() -> Any:
@@ -395,14 +396,7 @@ class CommandObjective:
         with tempfile.TemporaryDirectory(prefix=f"hpsearch-trial{trial.number}-") as tmp:
             return self._run(dict(params), trial, Path(tmp))
 
-    def _run(self, params: dict[str, Any], trial: Any, tmp: Path) -> dict[str, Any] | float:
-        from optuna import TrialPruned
-
-        params_json = json.dumps({k: _plain(v) for k, v in params.items()})
-        params_file = tmp / "params.json"
-        params_file.write_text(params_json)
-        metrics_env = tmp / "metrics.json"
-        metrics_env.touch()
+    def _environment(self, trial: Any, params_json: str, metrics_env: Path) -> dict[str, str]:
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
@@ -419,9 +413,56 @@ class CommandObjective:
             visible = _cuda_visible(str(device), os.environ)
             if visible is not None and "CUDA_VISIBLE_DEVICES" not in self.env:
                 env["CUDA_VISIBLE_DEVICES"] = visible
+        return env
+
+    def _run(self, params: dict[str, Any], trial: Any, tmp: Path) -> dict[str, Any] | float:
+        params_json = json.dumps({k: _plain(v) for k, v in params.items()}, default=str)
+        params_file = tmp / "params.json"
+        params_file.write_text(params_json)
+        metrics_env = tmp / "metrics.json"
+        metrics_env.touch()
+        env = self._environment(trial, params_json, metrics_env)
         argv = self.argv(params, args_json_file=str(params_file), environ=env)
         user_metrics = self._metrics_path(trial.number)
         before = _stat(user_metrics)
+        with contextlib.ExitStack() as stack:
+            logs = _open_logs(getattr(trial, "out_dir", None), stack)
+            last, returncode, tail, timed_out = self._execute(argv, env, trial, logs)
+        if timed_out:
+            raise TimeoutError(
+                f"command timed out after {self.timeout:g}s{': ' + tail if tail else ''}"
+            )
+        if returncode != 0:
+            how = (
+                f"was killed by signal {signal.Signals(-returncode).name}"
+                if returncode < 0
+                else f"exited with code {returncode}"
+            )
+            raise RuntimeError(f"command {how}{': ' + tail if tail else ' (no stderr output)'}")
+        result = _read_metrics_file(metrics_env)
+        written = _stat(user_metrics) not in (None, before)
+        if result is None and user_metrics is not None and written:
+            result = _read_metrics_file(user_metrics)
+        if result is None:
+            result = last
+        if result is None:
+            raise RuntimeError(
+                "command printed no JSON metrics on stdout and wrote no metrics "
+                'file (print a line like {"' + self.metric_names[0] + '": 0.5})'
+            )
+        if isinstance(result, dict) and "step" in result and "step" not in self.metric_names:
+            result = {k: v for k, v in result.items() if k != "step"}
+        return result
+
+    def _execute(
+        self, argv: list[str], env: dict[str, str], trial: Any, logs: tuple[Any, Any]
+    ) -> tuple[dict[str, Any] | float | None, int, str, bool]:
+        """Run ``argv``, streaming stdout; return (last JSON, exit code, stderr tail, timed out).
+
+        Raises ``TrialPruned`` when the driver's pruner stops the trial.
+        """
+        from optuna import TrialPruned
+
         _install_cleanup()
         try:
             proc = subprocess.Popen(
@@ -442,8 +483,12 @@ class CommandObjective:
         with _LIVE_LOCK:
             _LIVE_GROUPS.add(proc.pid)
         stderr_tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
-        reader = threading.Thread(target=_drain, args=(proc.stderr, stderr_tail), daemon=True)
-        reader.start()
+        threads = [
+            threading.Thread(target=_drain, args=(proc.stderr, stderr_tail, logs[1]), daemon=True),
+            threading.Thread(target=_reap, args=(proc,), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
         timed_out = threading.Event()
         timer = None
         if self.timeout is not None:
@@ -455,6 +500,8 @@ class CommandObjective:
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
+                if logs[0] is not None:
+                    logs[0].write(line)
                 value = _parse_metrics(line)
                 if value is None:
                     continue
@@ -473,48 +520,47 @@ class CommandObjective:
                 timer.cancel()
             if proc.poll() is None:
                 _stop_group(proc, grace=0.5)
-            reader.join(timeout=5)
+            threads[0].join(timeout=5)
             with _LIVE_LOCK:
                 _LIVE_GROUPS.discard(proc.pid)
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
         tail = " | ".join(line for line in stderr_tail if line.strip())[-600:]
-        if timed_out.is_set():
-            raise TimeoutError(
-                f"command timed out after {self.timeout:g}s{': ' + tail if tail else ''}"
-            )
-        if returncode != 0:
-            how = (
-                f"was killed by signal {signal.Signals(-returncode).name}"
-                if returncode < 0
-                else f"exited with code {returncode}"
-            )
-            raise RuntimeError(f"command {how}{': ' + tail if tail else ' (no stderr output)'}")
-        result = _read_metrics_file(metrics_env)
-        written = _stat(user_metrics) not in (None, before)
-        if result is None and user_metrics is not None and written:
-            result = _read_metrics_file(user_metrics)
-        if result is None:
-            result = last
-        if result is None:
-            raise RuntimeError(
-                "command printed no JSON metrics on stdout and wrote no metrics "
-                'file (print a line like {"' + primary + '": 0.5})'
-            )
-        if isinstance(result, dict):
-            if "step" in result and "step" not in self.metric_names:
-                result = {k: v for k, v in result.items() if k != "step"}
-            return result
-        return result
+        return last, returncode, tail, timed_out.is_set()
 
 
-def _drain(stream: Any, tail: collections.deque[str]) -> None:
+def _open_logs(out_dir: str | None, stack: contextlib.ExitStack) -> tuple[Any, Any]:
+    """``stdout.log`` and ``stderr.log`` in the trial's folder, or ``(None, None)``."""
+    if not out_dir:
+        return None, None
+    try:
+        folder = Path(out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        return (
+            stack.enter_context(open(folder / "stdout.log", "w", errors="replace")),
+            stack.enter_context(open(folder / "stderr.log", "w", errors="replace")),
+        )
+    except OSError:
+        return None, None
+
+
+def _drain(stream: Any, tail: collections.deque[str], log: Any) -> None:
     try:
         for line in stream:
             tail.append(line.rstrip("\n"))
+            if log is not None:
+                log.write(line)
     except (OSError, ValueError):
         pass
+
+
+def _reap(proc: subprocess.Popen[str]) -> None:
+    """Wait for the program, then kill what it left running in its group (which would otherwise
+    hold stdout open and keep the trial waiting)."""
+    proc.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _stat(path: Path | None) -> tuple[int, int] | None:

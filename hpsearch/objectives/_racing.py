@@ -9,8 +9,8 @@ so far with the same folds of the best completed configuration (best mean, in th
 sweep's metric goal). With scores oriented so that larger is better:
 
 - ``median`` (default): stop when the trial's running mean is below the best configuration's mean
-  over the same folds by more than the best configuration's CV standard deviation (over all its
-  folds).
+  over the same folds by more than twice the best configuration's CV standard deviation (over all
+  its folds), so near-best configurations (within the CV noise) still run every fold.
 - ``wilcoxon``: stop when every paired difference is worse and a one-sided Wilcoxon signed-rank test
   gives ``p < p_value`` (default 0.1). The exact test needs at least 4 folds to reach ``p < 0.1``.
 - ``none``: never stop (the driver's pruner may still stop the trial on the running means).
@@ -143,7 +143,7 @@ class FoldRace:
         best = self._best
         diffs = own - best[:k]
         if self.rule.rule == "median":
-            return bool(diffs.mean() < -float(best.std()))
+            return bool(diffs.mean() < -2.0 * float(best.std()))
         if not np.all(diffs < 0):
             return False
         from scipy.stats import wilcoxon

@@ -20,8 +20,8 @@ attributes ``folds_run`` and ``<metric>_partial`` (the running mean).
 The result holds the first scorer's mean under the sweep's metric name, ``<metric>_std`` (its
 standard deviation over folds), the other scorers' means (``<scorer>``) and standard deviations
 (``<scorer>_std``), ``fit_time_s`` (fitting time summed over folds) and ``folds_run``. Scorers are
-greater-is-better (``neg_*`` for losses) and reported as is; the sweep's metric goal says which way
-is better.
+greater-is-better (``neg_*`` for losses) and reported as is, so the sweep's (first) metric must
+have ``goal: maximize``; anything else is a configuration error.
 """
 
 from __future__ import annotations
@@ -306,6 +306,14 @@ class SklearnObjective:
         return names
 
     def _check_metrics(self) -> None:
+        if self.metric.goal != "maximize":
+            where = "metric.goal" if len(self.space.metrics) == 1 else "metrics[0].goal"
+            raise ConfigError(
+                f"scikit-learn scorers are greater-is-better (losses are negated, such as "
+                f"neg_mean_squared_error), so the metric {self.metric.name!r} of a sklearn "
+                f"objective needs goal: maximize, got {self.metric.goal}",
+                path=where,
+            )
         produced = self.produced()
         for i, metric in enumerate(self.space.metrics[1:], start=1):
             if metric.name not in produced:

@@ -14,7 +14,7 @@ Block keys (all optional but ``dataset``)::
       early_stopping: {patience: 5, min_delta: 0.0}   # or false
       loss: auto                       # cross_entropy | mse | huber
       amp: none                        # bf16 | fp16 (CUDA only)
-      device: auto                     # cpu | cuda | cuda:N (auto: the executor's, else CUDA if any)
+      device: auto                     # cpu | cuda | cuda:N (auto: the executor's, else any CUDA)
       deterministic: false             # true: seed everything, deterministic kernels
       seed: 0
       params: {optimizer: adamw}       # fixed values of any knob (hpsearch.training._knobs)
@@ -54,8 +54,11 @@ def _metric_names(task: str) -> tuple[str, ...]:
         REGRESSION_METRICS,
     )
 
-    return (*(REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS), *_OTHER,
-            *COST_METRICS)
+    return (
+        *(REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS),
+        *_OTHER,
+        *COST_METRICS,
+    )
 
 
 class TorchObjective:
@@ -72,13 +75,13 @@ class TorchObjective:
         True
     """
 
-    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None
-                 ) -> None:
+    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None) -> None:
         try:
             import torch  # noqa: F401
         except ImportError:
-            raise ConfigError("the torch objective needs PyTorch: install hpsearch[torch]",
-                              path="objective.type") from None
+            raise ConfigError(
+                "the torch objective needs PyTorch: install hpsearch[torch]", path="objective.type"
+            ) from None
         from hpsearch.objectives._datasets import import_object, load_dataset
         from hpsearch.training._data import PreparedData, parse_validation, select_device
         from hpsearch.training._knobs import resolve_knobs
@@ -90,26 +93,34 @@ class TorchObjective:
         self.defaults = resolve_knobs((self._fixed, "objective"))
         for name in getattr(space, "names", []):  # every searched name must be a knob
             _knob(name)
-        self.model_spec = self.spec.get("model") if isinstance(self.spec.get("model"),
-                                                               Mapping) else {}
-        self.factory = (import_object(self.spec["factory"], key="objective.factory")
-                        if self.spec.get("factory") else None)
+        self.model_spec = (
+            self.spec.get("model") if isinstance(self.spec.get("model"), Mapping) else {}
+        )
+        self.factory = (
+            import_object(self.spec["factory"], key="objective.factory")
+            if self.spec.get("factory")
+            else None
+        )
         task = self.spec.get("task")
         if task is not None and task not in ("classification", "regression"):
-            raise ConfigError(f"must be classification or regression, got {task!r}",
-                              path="objective.task")
+            raise ConfigError(
+                f"must be classification or regression, got {task!r}", path="objective.task"
+            )
         self.validation = parse_validation(self.spec.get("validation"))
         self.deterministic = _flag(self.spec.get("deterministic", False), "deterministic")
         self.checkpoint = self.spec.get("checkpoint", True)
         if self.checkpoint not in (True, False, "safetensors", "pt"):
-            raise ConfigError(f"must be true, false, safetensors or pt, got {self.checkpoint!r}",
-                              path="objective.checkpoint")
+            raise ConfigError(
+                f"must be true, false, safetensors or pt, got {self.checkpoint!r}",
+                path="objective.checkpoint",
+            )
         self.max_batches = _opt_int(self.spec.get("max_batches"), "max_batches")
         self.threads = _opt_int(self.spec.get("num_workers"), "num_workers") or 1
         self.device_request = self.spec.get("device", "auto")
         select_device(self.device_request, None, cuda_available=True)  # validates the value
-        dataset = load_dataset(self.spec["dataset"], target=self.spec.get("target"),
-                               base_dir=base_dir, task=task)
+        dataset = load_dataset(
+            self.spec["dataset"], target=self.spec.get("target"), base_dir=base_dir, task=task
+        )
         self.dataset = dataset
         self.data = PreparedData.build(dataset.X, dataset.y, dataset.task, self.validation)
         self._full: Any = None
@@ -120,9 +131,12 @@ class TorchObjective:
             source = "val_loss" if name == "value" else ALIASES.get(name, name)
             if source not in known:
                 path = "metric.name" if len(self.sweep_metrics) == 1 else f"metrics[{i}].name"
-                raise ConfigError(f"the torch objective on a {dataset.task} task has no metric "
-                                  f"{name!r}{did_you_mean(name, known)}; allowed: "
-                                  f"{', '.join(known)}", path=path)
+                raise ConfigError(
+                    f"the torch objective on a {dataset.task} task has no metric "
+                    f"{name!r}{did_you_mean(name, known)}; allowed: "
+                    f"{', '.join(known)}",
+                    path=path,
+                )
             self._sources[name] = source
         extra = self.spec.get("metrics")
         if extra is not None:
@@ -130,17 +144,24 @@ class TorchObjective:
                 extra = [extra]
             for name in extra:
                 if ALIASES.get(name, name) not in known:
-                    raise ConfigError(f"unknown metric {name!r}{did_you_mean(name, known)}; "
-                                      f"allowed: {', '.join(known)}", path="objective.metrics")
+                    raise ConfigError(
+                        f"unknown metric {name!r}{did_you_mean(name, known)}; "
+                        f"allowed: {', '.join(known)}",
+                        path="objective.metrics",
+                    )
             self.extra = [ALIASES.get(n, n) for n in extra]
         else:
             self.extra = list(known)
-        validation_metrics = [s for s in self._sources.values()
-                              if s in _validation_metric_names(dataset.task)]
+        validation_metrics = [
+            s for s in self._sources.values() if s in _validation_metric_names(dataset.task)
+        ]
         self.monitor = validation_metrics[0] if validation_metrics else "val_loss"
         first = self.sweep_metrics[0] if self.sweep_metrics else None
-        self.reports = (len(self.sweep_metrics) == 1 and first is not None
-                        and self._sources[first] == self.monitor)
+        self.reports = (
+            len(self.sweep_metrics) == 1
+            and first is not None
+            and self._sources[first] == self.monitor
+        )
 
     # -- configuration -----------------------------------------------------------------------
     @staticmethod
@@ -156,8 +177,9 @@ class TorchObjective:
                 elif key != "input_shape":
                     fixed[key] = value
         elif model is not None:
-            raise ConfigError(f"must be mlp, cnn or a mapping with a type, got {model!r}",
-                              path="objective.model")
+            raise ConfigError(
+                f"must be mlp, cnn or a mapping with a type, got {model!r}", path="objective.model"
+            )
         for key in ("epochs", "loss", "amp", "seed"):
             if spec.get(key) is not None:
                 fixed[key] = spec[key]
@@ -165,18 +187,23 @@ class TorchObjective:
         if isinstance(stopping, Mapping):
             unknown = set(stopping) - {"patience", "min_delta"}
             if unknown:
-                raise ConfigError(f"unknown key {sorted(unknown)[0]!r}; allowed: patience, "
-                                  "min_delta", path="objective.early_stopping")
+                raise ConfigError(
+                    f"unknown key {sorted(unknown)[0]!r}; allowed: patience, min_delta",
+                    path="objective.early_stopping",
+                )
             fixed.update(stopping)
         elif isinstance(stopping, int) and not isinstance(stopping, bool):
             fixed["patience"] = stopping
         elif stopping not in (None, False):
-            raise ConfigError(f"must be {{patience: N, min_delta: x}} or false, got {stopping!r}",
-                              path="objective.early_stopping")
+            raise ConfigError(
+                f"must be {{patience: N, min_delta: x}} or false, got {stopping!r}",
+                path="objective.early_stopping",
+            )
         params = spec.get("params") or {}
         if not isinstance(params, Mapping):
-            raise ConfigError(f"must be a mapping of knob values, got {params!r}",
-                              path="objective.params")
+            raise ConfigError(
+                f"must be a mapping of knob values, got {params!r}", path="objective.params"
+            )
         fixed.update(params)
         return fixed
 
@@ -206,10 +233,18 @@ class TorchObjective:
             torch.set_num_threads(self.threads)
         device = select_device(self.device_request, getattr(trial, "device", None))
         shape = self.input_shape(cfg)
-        result = train(cfg, self.data, input_shape=shape, device=device, monitor=self.monitor,
-                       trial=trial if self.reports else None, factory=self.factory,
-                       params=dict(params), deterministic=self.deterministic,
-                       max_batches=self.max_batches)
+        result = train(
+            cfg,
+            self.data,
+            input_shape=shape,
+            device=device,
+            monitor=self.monitor,
+            trial=trial if self.reports else None,
+            factory=self.factory,
+            params=dict(params),
+            deterministic=self.deterministic,
+            max_batches=self.max_batches,
+        )
         out_dir = getattr(trial, "out_dir", None)
         if out_dir and self.checkpoint:
             self._save(result, cfg, params, shape, Path(out_dir))
@@ -218,8 +253,9 @@ class TorchObjective:
             metrics[name] = result.metrics[source]
         return metrics
 
-    def _meta(self, cfg: Any, params: Mapping[str, Any], shape: tuple[int, ...],
-              fold: Any) -> dict[str, Any]:
+    def _meta(
+        self, cfg: Any, params: Mapping[str, Any], shape: tuple[int, ...], fold: Any
+    ) -> dict[str, Any]:
         return {
             "knobs": cfg.to_dict(),
             "params": dict(params),
@@ -234,8 +270,14 @@ class TorchObjective:
             "y_std": fold.y_std,
         }
 
-    def _save(self, result: Any, cfg: Any, params: Mapping[str, Any], shape: tuple[int, ...],
-              out_dir: Path) -> None:
+    def _save(
+        self,
+        result: Any,
+        cfg: Any,
+        params: Mapping[str, Any],
+        shape: tuple[int, ...],
+        out_dir: Path,
+    ) -> None:
         from hpsearch.training._checkpoint import save_checkpoint
 
         fmt = self.checkpoint if isinstance(self.checkpoint, str) else "auto"
@@ -245,8 +287,9 @@ class TorchObjective:
             stem = "checkpoint" if i == 0 else f"checkpoint_fold{i}"
             save_checkpoint(model, out_dir, meta, stem=stem, fmt=fmt)
 
-    def fit_final(self, params: Mapping[str, Any], *, epochs: int | None = None,
-                  device: str | None = None) -> tuple[Any, dict[str, Any]]:
+    def fit_final(
+        self, params: Mapping[str, Any], *, epochs: int | None = None, device: str | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         """Train on all the data (no validation part) for ``epochs``; return (model, config)."""
         import torch
 
@@ -259,11 +302,17 @@ class TorchObjective:
             self._full = PreparedData.build(ds.X, ds.y, ds.task, None)
         cfg = self.config(params)
         shape = self.input_shape(cfg)
-        result = train(cfg, self._full, input_shape=shape,
-                       device=select_device(device or self.device_request, None),
-                       factory=self.factory, params=dict(params),
-                       deterministic=self.deterministic, max_batches=self.max_batches,
-                       epochs=epochs)
+        result = train(
+            cfg,
+            self._full,
+            input_shape=shape,
+            device=select_device(device or self.device_request, None),
+            factory=self.factory,
+            params=dict(params),
+            deterministic=self.deterministic,
+            max_batches=self.max_batches,
+            epochs=epochs,
+        )
         meta = self._meta(cfg, params, shape, self._full.folds[0])
         meta.update(epochs=result.epochs_run, train_time_s=result.metrics["train_time_s"])
         return result.models[0], meta

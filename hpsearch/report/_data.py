@@ -44,6 +44,10 @@ __all__ = [
 ]
 
 MIN_IMPORTANCE_TRIALS = 10
+# fANOVA forest size: Optuna's defaults (64 trees, depth 64) take ~40 s on 900 trials; shallow
+# trees give the same ranking on our benchmark studies in well under a second.
+FANOVA_TREES = 32
+FANOVA_DEPTH = 6
 STATES = ("COMPLETE", "PRUNED", "FAILED", "RUNNING", "WAITING")
 
 
@@ -428,11 +432,12 @@ def _internal(dist: Any, value: Any) -> Any:
 
 
 def param_importances(
-    record: Any, *, objective: Objective | None = None, seed: int = 0, max_trials: int = 2000
+    record: Any, *, objective: Objective | None = None, seed: int = 0, max_trials: int = 1000
 ) -> Importances:
     """fANOVA importances of each parameter for one objective (they sum to 1).
 
     A throwaway in-memory Optuna study is rebuilt from the table, so this works for any record.
+    Beyond ``max_trials`` complete trials a seeded random subset is used (for speed).
     Returns ``Importances(values=None, reason=...)`` with fewer than
     :data:`MIN_IMPORTANCE_TRIALS` complete trials, or when no parameter varies or the objective is
     constant.
@@ -446,7 +451,9 @@ def param_importances(
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
 
     objective = objective or objectives(record)[0]
-    done = complete_trials(record.trials, [objective]).tail(max_trials)
+    done = complete_trials(record.trials, [objective])
+    if len(done) > max_trials:
+        done = done.sample(n=max_trials, random_state=seed).sort_values("number")
     if len(done) < MIN_IMPORTANCE_TRIALS:
         return Importances(
             objective.name,
@@ -486,7 +493,11 @@ def param_importances(
     study.add_trials(made)
     try:
         values = get_param_importances(
-            study, evaluator=FanovaImportanceEvaluator(seed=seed), normalize=True
+            study,
+            evaluator=FanovaImportanceEvaluator(
+                n_trees=FANOVA_TREES, max_depth=FANOVA_DEPTH, seed=seed
+            ),
+            normalize=True,
         )
     except (RuntimeError, ValueError) as err:
         return Importances(objective.name, None, f"importances could not be computed: {err}")

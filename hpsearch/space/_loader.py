@@ -233,13 +233,20 @@ class _NativeLoader:
             raise self.fail("description", f"must be a string, got {_kind(description)}")
         dims = self.parameters(data["parameters"])
         metrics = self.metrics(data)
+        objective = self.objective(data.get("objective"))
+        if "metric" not in data and "metrics" not in data and objective and (
+            objective["type"] == "sklearn"
+        ):
+            scoring = objective.get("scoring") or "score"
+            first = scoring[0] if isinstance(scoring, list) and scoring else scoring
+            metrics = (Metric(str(first), "maximize"),)  # scikit-learn scores: larger is better
         strategy = self.strategy(data.get("strategy"), multi=len(metrics) > 1)
         try:
             space = Space(
                 dims,
                 name=name.strip(),
                 metrics=metrics,
-                objective=self.objective(data.get("objective")),
+                objective=objective,
                 strategy=strategy,
                 budget=self.budget(data.get("budget")),
                 pruner=self.pruner(data.get("pruner")),

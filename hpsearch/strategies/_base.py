@@ -118,7 +118,10 @@ class SpaceRandomSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         rng = np.random.default_rng(derive_seed(self.seed, trial.number, param_name))
-        dim = self.space[param_name] if param_name in self.space else None
+        try:
+            dim = self.space[param_name]
+        except KeyError:
+            dim = None
         if dim is not None and not isinstance(dim, Constant):
             value = dim.sample(rng)
             stored = dim.encode(value) if isinstance(dim, Categorical) else value
@@ -164,28 +167,35 @@ class Strategy:
         workers: int = 1,
         **options: Any,
     ) -> None:
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or seed < 0):
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+        ):
             raise ConfigError(f"must be a non-negative integer, got {seed!r}", path="strategy.seed")
-        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)
-                                   or budget < 1):
+        if budget is not None and (
+            isinstance(budget, bool) or not isinstance(budget, int) or budget < 1
+        ):
             raise ConfigError(f"must be a positive integer, got {budget!r}", path="budget.trials")
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ConfigError(f"must be a positive integer, got {workers!r}",
-                              path="execution.workers")
+            raise ConfigError(
+                f"must be a positive integer, got {workers!r}", path="execution.workers"
+            )
         if self.single_objective_only and space.is_multi_objective:
-            raise ConfigError(f"{self.name!r} optimizes a single metric; with several metrics "
-                              "use nsga2, tpe, gp, random, sobol, grid or bayes",
-                              path="strategy.name")
+            raise ConfigError(
+                f"{self.name!r} optimizes a single metric; with several metrics "
+                "use nsga2, tpe, gp, random, sobol, grid or bayes",
+                path="strategy.name",
+            )
         from hpsearch.strategies import STRATEGY_OPTIONS
 
         allowed = STRATEGY_OPTIONS.get(self.name, ())
         for key in options:
             if key not in allowed:
                 shown = ", ".join(allowed) if allowed else "none"
-                raise ConfigError(f"unknown option for the {self.name} strategy"
-                                  f"{did_you_mean(key, allowed)}; allowed: {shown}",
-                                  path=f"strategy.{key}")
+                raise ConfigError(
+                    f"unknown option for the {self.name} strategy"
+                    f"{did_you_mean(key, allowed)}; allowed: {shown}",
+                    path=f"strategy.{key}",
+                )
         self.space = space
         self.seed = None if seed is None else int(seed)
         self.budget = budget
@@ -217,8 +227,11 @@ class Strategy:
         """
         found = [d.name.lower() for d in study.directions]
         if found != list(self.space.directions):
-            raise ConfigError(f"the study optimizes {found} but the space's metrics say "
-                              f"{list(self.space.directions)}", path="metrics")
+            raise ConfigError(
+                f"the study optimizes {found} but the space's metrics say "
+                f"{list(self.space.directions)}",
+                path="metrics",
+            )
         sampler = self.sampler
         if self.reseed_on_resume:
             n = len(study.get_trials(deepcopy=False))
@@ -239,8 +252,9 @@ class Strategy:
             StrategyExhausted: a grid has no point left (check :meth:`exhausted` first).
         """
         if self.study is None:
-            study = quiet(optuna.create_study, directions=self.space.directions,
-                          sampler=self.sampler)
+            study = quiet(
+                optuna.create_study, directions=self.space.directions, sampler=self.sampler
+            )
             self.attach(study)
         study = self.study
         assert study is not None
@@ -312,27 +326,37 @@ def bool_option(options: Mapping[str, Any], key: str, default: bool) -> bool:
     return value
 
 
-def float_option(options: Mapping[str, Any], key: str, default: Any, *, low: float,
-                 high: float) -> Any:
+def float_option(
+    options: Mapping[str, Any], key: str, default: Any, *, low: float, high: float
+) -> Any:
     value = options.get(key, default)
     if value is default:
         return value
-    if (isinstance(value, bool) or not isinstance(value, (int, float))
-            or not math.isfinite(value) or not low <= value <= high):
-        raise ConfigError(f"must be a number in [{low:g}, {high:g}], got {value!r}",
-                          path=f"strategy.{key}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise ConfigError(
+            f"must be a number in [{low:g}, {high:g}], got {value!r}", path=f"strategy.{key}"
+        )
     return float(value)
 
 
-def choice_option(options: Mapping[str, Any], key: str, default: str,
-                  allowed: Sequence[str]) -> str:
+def choice_option(
+    options: Mapping[str, Any], key: str, default: str, allowed: Sequence[str]
+) -> str:
     value = options.get(key, default)
     for name in allowed:  # case does not matter: ei is EI
         if isinstance(value, str) and value.lower() == name.lower():
             return name
     if value not in allowed:
-        raise ConfigError(f"must be one of {', '.join(allowed)}, got {value!r}"
-                          f"{did_you_mean(str(value), allowed)}", path=f"strategy.{key}")
+        raise ConfigError(
+            f"must be one of {', '.join(allowed)}, got {value!r}"
+            f"{did_you_mean(str(value), allowed)}",
+            path=f"strategy.{key}",
+        )
     return str(value)
 
 

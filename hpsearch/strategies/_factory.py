@@ -54,8 +54,11 @@ def make_strategy(
     spec = space.strategy
     chosen = spec.name if name is None else name
     if chosen not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {chosen!r}{did_you_mean(str(chosen), STRATEGIES)}; "
-                          f"allowed: {', '.join(STRATEGIES)}", path="strategy.name")
+        raise ConfigError(
+            f"unknown strategy {chosen!r}{did_you_mean(str(chosen), STRATEGIES)}; "
+            f"allowed: {', '.join(STRATEGIES)}",
+            path="strategy.name",
+        )
     options = dict(spec.options) if chosen == spec.name else {}
     return STRATEGIES[chosen](
         space,

@@ -39,8 +39,9 @@ class GPStrategy(Strategy):
         return quiet(
             GPSampler,
             seed=seed,
-            n_startup_trials=int_option(self.options, "n_startup_trials",
-                                        default_startup(self.budget)),
+            n_startup_trials=int_option(
+                self.options, "n_startup_trials", default_startup(self.budget)
+            ),
             independent_sampler=SpaceRandomSampler(self.space, seed=seed),
             warn_independent_sampling=False,
         )

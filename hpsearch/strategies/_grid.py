@@ -72,8 +72,10 @@ class GridSampler(BaseSampler):
     def __init__(self, space: Space, *, shuffle: bool = False, seed: int | None = None) -> None:
         size = space.grid_size()
         if space.is_finite() and (size is None or size > MAX_GRID):
-            raise ConfigError(f"the grid has more than {MAX_GRID:,} points; use another "
-                              "strategy or fewer values", path="strategy.name")
+            raise ConfigError(
+                f"the grid has more than {MAX_GRID:,} points; use another strategy or fewer values",
+                path="strategy.name",
+            )
         points = list(space.grid())
         self.space = space
         self._points: dict[str, dict[str, Any]] = {}

@@ -43,8 +43,9 @@ class NSGA2Strategy(Strategy):
     def _build_sampler(self, seed: int) -> BaseSampler:
         return quiet(
             NSGAIISampler,
-            population_size=int_option(self.options, "population_size",
-                                       default_population(self.budget), minimum=2),
+            population_size=int_option(
+                self.options, "population_size", default_population(self.budget), minimum=2
+            ),
             mutation_prob=float_option(self.options, "mutation_prob", None, low=0.0, high=1.0),
             crossover_prob=float_option(self.options, "crossover_prob", 0.9, low=0.0, high=1.0),
             seed=seed,

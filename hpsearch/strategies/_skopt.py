@@ -203,10 +203,10 @@ class SkoptStrategy(Strategy):
         return SkoptSampler(
             self.space,
             seed=seed,
-            n_initial_points=int_option(self.options, "n_initial_points",
-                                        default_startup(self.budget), minimum=1),
+            n_initial_points=int_option(
+                self.options, "n_initial_points", default_startup(self.budget), minimum=1
+            ),
             acq_func=choice_option(self.options, "acq_func", "gp_hedge", ACQ_FUNCS),
             base_estimator=choice_option(self.options, "base_estimator", "GP", ESTIMATORS),
-            acq_optimizer=choice_option(self.options, "acq_optimizer", "sampling",
-                                        ACQ_OPTIMIZERS),
+            acq_optimizer=choice_option(self.options, "acq_optimizer", "sampling", ACQ_OPTIMIZERS),
         )

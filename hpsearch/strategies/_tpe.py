@@ -34,8 +34,9 @@ class TPEStrategy(Strategy):
         multivariate = bool_option(self.options, "multivariate", True)
         return quiet(
             TPESampler,
-            n_startup_trials=int_option(self.options, "n_startup_trials",
-                                        default_startup(self.budget)),
+            n_startup_trials=int_option(
+                self.options, "n_startup_trials", default_startup(self.budget)
+            ),
             n_ei_candidates=int_option(self.options, "n_ei_candidates", 24, minimum=1),
             multivariate=multivariate,
             group=multivariate and self.space.is_conditional,

@@ -27,9 +27,14 @@ def _has_safetensors() -> bool:
     return True
 
 
-def save_checkpoint(model: nn.Module | Mapping[str, torch.Tensor], directory: str | Path,
-                    config: Mapping[str, Any], *, stem: str = "checkpoint",
-                    fmt: str = "auto") -> Path:
+def save_checkpoint(
+    model: nn.Module | Mapping[str, torch.Tensor],
+    directory: str | Path,
+    config: Mapping[str, Any],
+    *,
+    stem: str = "checkpoint",
+    fmt: str = "auto",
+) -> Path:
     """Write ``model``'s state dict and ``config`` (JSON) into ``directory``; return the
     weights file's path. ``fmt`` is ``auto``, ``safetensors`` or ``pt``.
 
@@ -106,8 +111,13 @@ def load_model(path: str | Path, *, factory: Any = None) -> tuple[nn.Module, dic
 
     state, config = load_checkpoint(path)
     cfg = resolve_knobs((config.get("knobs", {}), "knobs"))
-    model = build_model(cfg, config["input_shape"], int(config["n_outputs"]), factory=factory,
-                        params=config.get("params"))
+    model = build_model(
+        cfg,
+        config["input_shape"],
+        int(config["n_outputs"]),
+        factory=factory,
+        params=config.get("params"),
+    )
     model.load_state_dict(state)
     model.eval()
     return model, config

@@ -16,8 +16,9 @@ from hpsearch.errors import ConfigError
 __all__ = ["Fold", "PreparedData", "TensorFold", "amp_dtype", "parse_validation", "select_device"]
 
 
-def select_device(requested: str | None = None, assigned: str | None = None, *,
-                  cuda_available: bool | None = None) -> str:
+def select_device(
+    requested: str | None = None, assigned: str | None = None, *, cuda_available: bool | None = None
+) -> str:
     """Where a trial trains.
 
     ``requested`` is the objective block's ``device:`` (``auto``/None, ``cpu``, ``cuda``,
@@ -36,12 +37,17 @@ def select_device(requested: str | None = None, assigned: str | None = None, *,
     if req == "cpu":
         return "cpu"
     if req not in ("auto", "cuda", "gpu") and not req.startswith("cuda:"):
-        raise ConfigError(f"must be auto, cpu, cuda or cuda:N, got {requested!r}",
-                          path="objective.device")
+        raise ConfigError(
+            f"must be auto, cpu, cuda or cuda:N, got {requested!r}", path="objective.device"
+        )
     if not has_cuda:
         if req != "auto" or (assigned or "").startswith("cuda"):
-            warnings.warn(f"CUDA is not available; training on the CPU instead of "
-                          f"{assigned if req == 'auto' else req}", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"CUDA is not available; training on the CPU instead of "
+                f"{assigned if req == 'auto' else req}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return "cpu"
     if req.startswith("cuda:"):
         return req
@@ -71,12 +77,15 @@ def parse_validation(spec: Any) -> dict[str, Any]:
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
         spec = {"split": spec} if spec < 1 else {"folds": spec}
     if not isinstance(spec, Mapping):
-        raise ConfigError(f"must be {{split: 0.2}} or {{folds: 5}}, got {spec!r}",
-                          path="objective.validation")
+        raise ConfigError(
+            f"must be {{split: 0.2}} or {{folds: 5}}, got {spec!r}", path="objective.validation"
+        )
     unknown = set(spec) - {"split", "folds", "seed", "shuffle", "stratify"}
     if unknown:
-        raise ConfigError(f"unknown key {sorted(unknown)[0]!r}; allowed: folds, seed, shuffle, "
-                          "split, stratify", path="objective.validation")
+        raise ConfigError(
+            f"unknown key {sorted(unknown)[0]!r}; allowed: folds, seed, shuffle, split, stratify",
+            path="objective.validation",
+        )
     if "split" in spec and "folds" in spec:
         raise ConfigError("give split or folds, not both", path="objective.validation")
     seed = spec.get("seed", 0)
@@ -86,8 +95,9 @@ def parse_validation(spec: Any) -> dict[str, Any]:
     if "folds" in spec:
         folds = spec["folds"]
         if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-            raise ConfigError(f"must be an integer >= 2, got {folds!r}",
-                              path="objective.validation.folds")
+            raise ConfigError(
+                f"must be an integer >= 2, got {folds!r}", path="objective.validation.folds"
+            )
         out["folds"] = folds
     else:
         split = spec.get("split", 0.2)
@@ -96,8 +106,10 @@ def parse_validation(spec: Any) -> dict[str, Any]:
         except (TypeError, ValueError):
             split = -1.0
         if not 0 < split < 1:
-            raise ConfigError(f"must be a fraction in (0, 1), got {spec.get('split')!r}",
-                              path="objective.validation.split")
+            raise ConfigError(
+                f"must be a fraction in (0, 1), got {spec.get('split')!r}",
+                path="objective.validation.split",
+            )
         out["split"] = split
     return out
 
@@ -127,8 +139,9 @@ class TensorFold:
     fold: Fold
 
 
-def _standardize(X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray,
-                 regression: bool) -> Fold:
+def _standardize(
+    X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray, regression: bool
+) -> Fold:
     mean = X[train].mean(axis=0)
     std = X[train].std(axis=0)
     std[std < 1e-12] = 1.0
@@ -161,8 +174,13 @@ class PreparedData:
     _cache: dict[str, list[TensorFold]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, X: np.ndarray, y: np.ndarray, task: str, validation: Mapping[str, Any] | None,
-              ) -> PreparedData:
+    def build(
+        cls,
+        X: np.ndarray,
+        y: np.ndarray,
+        task: str,
+        validation: Mapping[str, Any] | None,
+    ) -> PreparedData:
         """Encode labels, split (stratified for classification) and standardize each fold.
 
         ``validation=None`` trains on everything (no validation part: used by retraining).
@@ -177,8 +195,9 @@ class PreparedData:
             classes, y_enc = np.unique(np.asarray(y), return_inverse=True)
             n_outputs = len(classes)
             if n_outputs < 2:
-                raise ConfigError("classification needs at least 2 classes",
-                                  path="objective.dataset")
+                raise ConfigError(
+                    "classification needs at least 2 classes", path="objective.dataset"
+                )
         n = len(X)
         index = np.arange(n)
         if validation is None:
@@ -190,12 +209,16 @@ class PreparedData:
             strat = y_enc if (not regression and validation.get("stratify", True)) else None
             if "folds" in validation:
                 k = validation["folds"]
-                splitter = (StratifiedKFold(k, shuffle=True, random_state=seed)
-                            if strat is not None else KFold(k, shuffle=True, random_state=seed))
+                splitter = (
+                    StratifiedKFold(k, shuffle=True, random_state=seed)
+                    if strat is not None
+                    else KFold(k, shuffle=True, random_state=seed)
+                )
                 parts = list(splitter.split(X, strat if strat is not None else None))
             else:
-                train, val = train_test_split(index, test_size=validation["split"],
-                                              random_state=seed, stratify=strat)
+                train, val = train_test_split(
+                    index, test_size=validation["split"], random_state=seed, stratify=strat
+                )
                 parts = [(np.sort(train), np.sort(val))]
         folds = [_standardize(X, y_enc, tr, va, regression) for tr, va in parts]
         return cls(folds, task, n_outputs, X.shape[1], classes)

@@ -59,7 +59,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from hpsearch.errors import ConfigError, did_you_mean
@@ -75,8 +75,16 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
-SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "warmup_linear",
-             "one_cycle", "plateau")
+SCHEDULES = (
+    "constant",
+    "step",
+    "exponential",
+    "cosine",
+    "warmup_cosine",
+    "warmup_linear",
+    "one_cycle",
+    "plateau",
+)
 ACTIVATIONS = ("relu", "gelu", "tanh", "silu", "leaky_relu", "elu")
 LOSSES = ("auto", "cross_entropy", "mse", "huber")
 AMP_MODES = ("none", "bf16", "fp16")
@@ -92,9 +100,18 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "loss": LOSSES,
     "amp": AMP_MODES,
 }
-_POSITIVE = {"lr", "eps", "batch_size", "base_batch_size", "epochs", "kernel_size", "gamma",
-             "step_size", "huber_delta"}
-_UNIT_INTERVAL = {"dropout", "label_smoothing", "one_cycle_pct", "beta1", "beta2", "momentum"}
+_POSITIVE = {
+    "lr",
+    "eps",
+    "batch_size",
+    "base_batch_size",
+    "epochs",
+    "kernel_size",
+    "gamma",
+    "step_size",
+    "huber_delta",
+}
+_UNIT_INTERVAL = {"dropout", "label_smoothing", "one_cycle_pct", "beta1", "beta2"}
 ALIASES = {
     "schedule": "lr_schedule",
     "scheduler": "lr_schedule",
@@ -157,14 +174,16 @@ class TrainConfig:
     huber_delta: float = 1.0
     amp: str = "none"
     seed: int = 0
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
         """Hidden widths: ``hidden_size`` x ``n_layers`` when either is set, else hidden_sizes."""
         if self.hidden_size is not None or self.n_layers is not None:
-            width = self.hidden_size if self.hidden_size is not None else (
-                self.hidden_sizes[0] if self.hidden_sizes else 128)
+            width = (
+                self.hidden_size
+                if self.hidden_size is not None
+                else (self.hidden_sizes[0] if self.hidden_sizes else 128)
+            )
             depth = self.n_layers if self.n_layers is not None else max(1, len(self.hidden_sizes))
             return (int(width),) * int(depth)
         return tuple(self.hidden_sizes)
@@ -180,14 +199,12 @@ class TrainConfig:
         """Plain values (lists for tuples), for JSON/YAML."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
-            if f.name == "extra":
-                continue
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
 
-KNOB_NAMES = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "extra")
+KNOB_NAMES = tuple(f.name for f in dataclasses.fields(TrainConfig))
 _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
 
 
@@ -207,8 +224,11 @@ def _canonical(name: str, path: str) -> str:
             if group in KNOB_NAMES:
                 return group
     allowed = (*KNOB_NAMES, *ALIASES)
-    raise ConfigError(f"unknown training knob {name!r}{did_you_mean(parts[-1], allowed)}; "
-                      f"allowed: {', '.join(KNOB_NAMES)}", path=path)
+    raise ConfigError(
+        f"unknown training knob {name!r}{did_you_mean(parts[-1], allowed)}; "
+        f"allowed: {', '.join(KNOB_NAMES)}",
+        path=path,
+    )
 
 
 def _sizes(value: Any, path: str) -> tuple[int, ...]:
@@ -219,12 +239,15 @@ def _sizes(value: Any, path: str) -> tuple[int, ...]:
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         items = [value]
     else:
-        raise ConfigError(f"must be a list of layer widths such as [128, 64], got {value!r}",
-                          path=path)
+        raise ConfigError(
+            f"must be a list of layer widths such as [128, 64], got {value!r}", path=path
+        )
     try:
         sizes = tuple(int(float(v)) for v in items)
     except (TypeError, ValueError):
-        raise ConfigError(f"must be a list of positive integers, got {value!r}", path=path) from None
+        raise ConfigError(
+            f"must be a list of positive integers, got {value!r}", path=path
+        ) from None
     if any(s < 1 for s in sizes):
         raise ConfigError(f"layer widths must be >= 1, got {value!r}", path=path)
     return sizes
@@ -235,8 +258,11 @@ def _coerce(knob: str, value: Any, path: str) -> Any:
     if knob in _CHOICES:
         value = "none" if value is None or value is False else value
         if not isinstance(value, str) or value.lower() not in _CHOICES[knob]:
-            raise ConfigError(f"must be one of {', '.join(_CHOICES[knob])}, got {value!r}"
-                              f"{did_you_mean(str(value), _CHOICES[knob])}", path=path)
+            raise ConfigError(
+                f"must be one of {', '.join(_CHOICES[knob])}, got {value!r}"
+                f"{did_you_mean(str(value), _CHOICES[knob])}",
+                path=path,
+            )
         return value.lower()
     if knob in ("hidden_sizes",):
         return _sizes(value, path)
@@ -269,7 +295,7 @@ def _coerce(knob: str, value: Any, path: str) -> Any:
         raise ConfigError(f"must be > 0, got {value!r}", path=path)
     if number < 0:
         raise ConfigError(f"must be >= 0, got {value!r}", path=path)
-    if knob in _UNIT_INTERVAL and number >= 1 and knob not in ("momentum",):
+    if knob in _UNIT_INTERVAL and number >= 1:
         raise ConfigError(f"must be in [0, 1), got {value!r}", path=path)
     if knob in ("hidden_size", "n_layers") and number < 1:
         raise ConfigError(f"must be >= 1, got {value!r}", path=path)

@@ -22,8 +22,14 @@ __all__ = [
 CLASSIFICATION_METRICS = ("accuracy", "f1", "precision", "recall", "log_loss")
 REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
 COST_METRICS = ("n_params", "train_time_s", "latency_ms")
-ALIASES = {"f1_macro": "f1", "precision_macro": "precision", "recall_macro": "recall",
-           "acc": "accuracy", "neg_log_loss": "log_loss", "loss": "val_loss"}
+ALIASES = {
+    "f1_macro": "f1",
+    "precision_macro": "precision",
+    "recall_macro": "recall",
+    "acc": "accuracy",
+    "neg_log_loss": "log_loss",
+    "loss": "val_loss",
+}
 MAXIMIZE = frozenset({"accuracy", "f1", "precision", "recall", "r2"})
 
 
@@ -47,9 +53,15 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def compute_metrics(task: str, y_true: np.ndarray, outputs: np.ndarray, *,
-                    names: tuple[str, ...] | None = None, y_mean: float = 0.0,
-                    y_std: float = 1.0) -> dict[str, float]:
+def compute_metrics(
+    task: str,
+    y_true: np.ndarray,
+    outputs: np.ndarray,
+    *,
+    names: tuple[str, ...] | None = None,
+    y_mean: float = 0.0,
+    y_std: float = 1.0,
+) -> dict[str, float]:
     """Metrics of ``outputs`` (logits, or standardized predictions) against ``y_true``.
 
     ``names`` limits the work to those metrics (all of the task's metrics when None).

@@ -51,8 +51,10 @@ def build_mlp(n_features: int, n_outputs: int, cfg: TrainConfig) -> nn.Module:
 def build_cnn(shape: Sequence[int], n_outputs: int, cfg: TrainConfig) -> nn.Module:
     """Conv blocks (conv -> [norm] -> activation -> [2x2 pool]) then an MLP head."""
     if len(shape) != 3:
-        raise ConfigError(f"a CNN needs (channels, height, width) input, got shape {tuple(shape)}",
-                          path="objective.model")
+        raise ConfigError(
+            f"a CNN needs (channels, height, width) input, got shape {tuple(shape)}",
+            path="objective.model",
+        )
     c, h, w = (int(s) for s in shape)
     layers: list[nn.Module] = []
     pad = cfg.kernel_size // 2
@@ -60,8 +62,10 @@ def build_cnn(shape: Sequence[int], n_outputs: int, cfg: TrainConfig) -> nn.Modu
         layers.append(nn.Conv2d(c, out, cfg.kernel_size, padding=pad))
         h, w = h + 2 * pad - cfg.kernel_size + 1, w + 2 * pad - cfg.kernel_size + 1
         if h < 1 or w < 1:
-            raise ConfigError(f"kernel_size {cfg.kernel_size} is too large for input {shape}",
-                              path="params.kernel_size")
+            raise ConfigError(
+                f"kernel_size {cfg.kernel_size} is too large for input {shape}",
+                path="params.kernel_size",
+            )
         if cfg.norm == "batch":
             layers.append(nn.BatchNorm2d(out))
         elif cfg.norm == "layer":
@@ -87,20 +91,29 @@ def image_shape(n_features: int, given: Sequence[int] | None = None) -> tuple[in
         if len(shape) == 2:
             shape = (1, *shape)
         if len(shape) != 3 or math.prod(shape) != n_features:
-            raise ConfigError(f"input_shape {list(given)} does not hold {n_features} features",
-                              path="objective.model.input_shape")
+            raise ConfigError(
+                f"input_shape {list(given)} does not hold {n_features} features",
+                path="objective.model.input_shape",
+            )
         return shape  # type: ignore[return-value]
     side = math.isqrt(n_features)
     if side * side != n_features:
-        raise ConfigError(f"{n_features} features are not a square image: give "
-                          "model: {type: cnn, input_shape: [C, H, W]}",
-                          path="objective.model.input_shape")
+        raise ConfigError(
+            f"{n_features} features are not a square image: give "
+            "model: {type: cnn, input_shape: [C, H, W]}",
+            path="objective.model.input_shape",
+        )
     return (1, side, side)
 
 
-def build_model(cfg: TrainConfig, input_shape: Sequence[int], n_outputs: int, *,
-                factory: Callable[..., Any] | None = None,
-                params: dict[str, Any] | None = None) -> nn.Module:
+def build_model(
+    cfg: TrainConfig,
+    input_shape: Sequence[int],
+    n_outputs: int,
+    *,
+    factory: Callable[..., Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> nn.Module:
     """The network for one trial; ``input_shape`` excludes the batch dimension.
 
     Example:
@@ -111,8 +124,10 @@ def build_model(cfg: TrainConfig, input_shape: Sequence[int], n_outputs: int, *,
     if factory is not None:
         model = factory(dict(params or {}), tuple(input_shape), n_outputs)
         if not isinstance(model, nn.Module):
-            raise ConfigError(f"the factory returned {type(model).__name__}, not a torch.nn.Module",
-                              path="objective.factory")
+            raise ConfigError(
+                f"the factory returned {type(model).__name__}, not a torch.nn.Module",
+                path="objective.factory",
+            )
         return model
     if cfg.model == "cnn":
         return build_cnn(input_shape, n_outputs, cfg)

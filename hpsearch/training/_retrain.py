@@ -14,8 +14,10 @@ def _read_yaml(path: Path) -> Any:
     import yaml
 
     if not path.exists():
-        raise ConfigError(f"{path.name} not found in {path.parent}: is this a sweep's run "
-                          "directory?", file=str(path))
+        raise ConfigError(
+            f"{path.name} not found in {path.parent}: is this a sweep's run directory?",
+            file=str(path),
+        )
     with path.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
@@ -30,8 +32,13 @@ def _final_epochs(metrics: Any) -> int | None:
     return None
 
 
-def retrain(run_dir: str | Path, *, out: str | Path | None = None, device: str | None = None,
-            epochs: int | None = None) -> Path:
+def retrain(
+    run_dir: str | Path,
+    *,
+    out: str | Path | None = None,
+    device: str | None = None,
+    epochs: int | None = None,
+) -> Path:
     """Train the best config of the sweep in ``run_dir`` on all its data and save the model.
 
     Reads ``run_dir/best.yaml`` (``params:``, ``metrics:``; with several metrics the first
@@ -54,14 +61,17 @@ def retrain(run_dir: str | Path, *, out: str | Path | None = None, device: str |
     if isinstance(best, dict) and "params" not in best and best.get("pareto_front"):
         best = best["pareto_front"][0]  # several metrics: the first Pareto-optimal trial
     if not isinstance(best, dict) or not isinstance(best.get("params"), dict):
-        raise ConfigError("must be a mapping with params:", file=str(run_dir / "best.yaml"),
-                          path="params")
+        raise ConfigError(
+            "must be a mapping with params:", file=str(run_dir / "best.yaml"), path="params"
+        )
     space = load_space(run_dir / "space.yaml")
     spec = space.objective
     if not spec or spec.get("type") != "torch":
-        raise ConfigError("retrain needs a sweep with a torch objective, found "
-                          f"{(spec or {}).get('type')!r}", file=str(run_dir / "space.yaml"),
-                          path="objective.type")
+        raise ConfigError(
+            f"retrain needs a sweep with a torch objective, found {(spec or {}).get('type')!r}",
+            file=str(run_dir / "space.yaml"),
+            path="objective.type",
+        )
     from hpsearch.objectives._torch import TorchObjective
 
     base_dir = str(run_dir)
@@ -74,8 +84,9 @@ def retrain(run_dir: str | Path, *, out: str | Path | None = None, device: str |
     n_epochs = epochs or _final_epochs(best.get("metrics"))
     model, meta = objective.fit_final(params, epochs=n_epochs, device=device)
     target = Path(out) if out is not None else run_dir / "final"
-    meta.update(source_run=str(run_dir), best_trial=best.get("trial"),
-                sweep_metrics=best.get("metrics"))
+    meta.update(
+        source_run=str(run_dir), best_trial=best.get("trial"), sweep_metrics=best.get("metrics")
+    )
     save_checkpoint(model, target, meta, stem="model")
     with (target / "config.yaml").open("w", encoding="utf-8") as fh:
         yaml.safe_dump(_plain(meta), fh, sort_keys=False)

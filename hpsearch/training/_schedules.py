@@ -12,7 +12,7 @@ constant        lr
 step            max(m, lr * gamma ** floor(p / step_size))
 exponential     max(m, lr * gamma ** p)
 cosine          m + (lr - m) * (1 + cos(pi * p / E)) / 2
-warmup_cosine   p < w: lr * (p + 1) / (w + 1);  else m + (lr - m) * (1 + cos(pi * (p-w) / (E-w))) / 2
+warmup_cosine   p < w: lr * (p + 1) / (w + 1);  else m + (lr - m) * (1 + cos(pi * (p-w)/(E-w))) / 2
 warmup_linear   p < w: lr * (p + 1) / (w + 1);  else m + (lr - m) * (1 - (p - w) / (E - w))
 one_cycle       with P = one_cycle_pct * E, a = lr / 25, z = max(m, lr / 1e4):
                 p < P: a + (lr - a) * (1 - cos(pi * p / P)) / 2;
@@ -31,8 +31,9 @@ from hpsearch.training._knobs import TrainConfig
 __all__ = ["LRSchedule", "lr_at"]
 
 
-def lr_at(cfg: TrainConfig, position: float, *, epochs: int | None = None,
-          decays: int = 0) -> float:
+def lr_at(
+    cfg: TrainConfig, position: float, *, epochs: int | None = None, decays: int = 0
+) -> float:
     """The learning rate at ``position`` (in epochs) for the schedule ``cfg`` names.
 
     ``decays`` is the plateau schedule's count of reductions so far.

@@ -61,7 +61,7 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> None:
     torch.manual_seed(seed)
     if deterministic:
         random.seed(seed)
-        np.random.seed(seed % 2**32)  # noqa: NPY002 - user factories may draw from it
+        np.random.seed(seed % 2**32)
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
@@ -78,21 +78,27 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     params = list(model.parameters())
     lr, wd = cfg.effective_lr, cfg.weight_decay
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum,
-                               nesterov=cfg.nesterov and cfg.momentum > 0, weight_decay=wd)
+        return torch.optim.SGD(
+            params,
+            lr=lr,
+            momentum=cfg.momentum,
+            nesterov=cfg.nesterov and cfg.momentum > 0,
+            weight_decay=wd,
+        )
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps,
-                                weight_decay=wd)
+        return torch.optim.Adam(
+            params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps, weight_decay=wd
+        )
     if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps,
-                                 weight_decay=wd)
+        return torch.optim.AdamW(
+            params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps, weight_decay=wd
+        )
     return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, eps=cfg.eps, weight_decay=wd)
 
 
 def make_loss(cfg: TrainConfig, task: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """``loss(outputs, targets)``; MSE/Huber on a classifier compare softmax to one-hot."""
-    kind = cfg.loss if cfg.loss != "auto" else (
-        "mse" if task == "regression" else "cross_entropy")
+    kind = cfg.loss if cfg.loss != "auto" else ("mse" if task == "regression" else "cross_entropy")
     if task == "regression":
         if kind == "cross_entropy":
             from hpsearch.errors import ConfigError
@@ -132,9 +138,17 @@ def _autocast(device: str, dtype: torch.dtype | None) -> Any:
     return torch.autocast(device_type="cuda", dtype=dtype)
 
 
-def _train_epoch(run: _Run, epoch: int, cfg: TrainConfig, loss_fn: Callable[..., torch.Tensor],
-                 shape: tuple[int, ...], dtype: torch.dtype | None, device: str,
-                 max_batches: int | None, l1_params: Sequence[torch.Tensor]) -> float:
+def _train_epoch(
+    run: _Run,
+    epoch: int,
+    cfg: TrainConfig,
+    loss_fn: Callable[..., torch.Tensor],
+    shape: tuple[int, ...],
+    dtype: torch.dtype | None,
+    device: str,
+    max_batches: int | None,
+    l1_params: Sequence[torch.Tensor],
+) -> float:
     X, y = run.fold.X_train, run.fold.y_train
     perm = torch.randperm(X.shape[0], generator=run.generator).to(device)
     batches = list(perm.split(cfg.batch_size))
@@ -166,20 +180,28 @@ def _train_epoch(run: _Run, epoch: int, cfg: TrainConfig, loss_fn: Callable[...,
     return total / max(count, 1)
 
 
-def predict(model: nn.Module, X: torch.Tensor, shape: Sequence[int], *,
-            amp: torch.dtype | None = None) -> torch.Tensor:
+def predict(
+    model: nn.Module, X: torch.Tensor, shape: Sequence[int], *, amp: torch.dtype | None = None
+) -> torch.Tensor:
     """Outputs of ``model`` in eval mode (no dropout, running batch-norm statistics)."""
     model.eval()
     device = str(X.device)
     outs = []
     with torch.no_grad(), _autocast(device, amp):
         for start in range(0, X.shape[0], EVAL_CHUNK):
-            outs.append(model(X[start:start + EVAL_CHUNK].view(-1, *shape)).float())
+            outs.append(model(X[start : start + EVAL_CHUNK].view(-1, *shape)).float())
     return torch.cat(outs) if outs else torch.empty(0)
 
 
-def measure_latency_ms(model: nn.Module, X: torch.Tensor, shape: Sequence[int], *,
-                       amp: torch.dtype | None = None, batch: int = 256, repeats: int = 5) -> float:
+def measure_latency_ms(
+    model: nn.Module,
+    X: torch.Tensor,
+    shape: Sequence[int],
+    *,
+    amp: torch.dtype | None = None,
+    batch: int = 256,
+    repeats: int = 5,
+) -> float:
     """Median inference time per example (ms) over ``repeats`` batched forward passes."""
     x = X[:batch]
     if x.shape[0] == 0:
@@ -198,17 +220,27 @@ def measure_latency_ms(model: nn.Module, X: torch.Tensor, shape: Sequence[int], 
     return float(np.median(times)) * 1000.0 / x.shape[0]
 
 
-def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
-          device: str = "cpu", monitor: str = "accuracy", trial: Reporter | None = None,
-          factory: Callable[..., Any] | None = None, params: dict[str, Any] | None = None,
-          deterministic: bool = False, max_batches: int | None = None,
-          epochs: int | None = None) -> TrainResult:
+def train(
+    cfg: TrainConfig,
+    data: PreparedData,
+    *,
+    input_shape: Sequence[int],
+    device: str = "cpu",
+    monitor: str = "accuracy",
+    trial: Reporter | None = None,
+    factory: Callable[..., Any] | None = None,
+    params: dict[str, Any] | None = None,
+    deterministic: bool = False,
+    max_batches: int | None = None,
+    epochs: int | None = None,
+) -> TrainResult:
     """Train ``cfg`` on every fold of ``data``; report each epoch's value to ``trial``.
 
     ``monitor`` is the validation metric that picks the best epoch, drives early stopping and
     is reported (``val_loss`` or one of :mod:`hpsearch.training._metrics`). ``epochs``
     overrides how many epochs run (the schedule still spans ``cfg.epochs`` when that is more,
-    so stopping a retrain at the best epoch replays the best trial's lr trajectory). Raises :class:`optuna.TrialPruned` when the trial says so.
+    so stopping a retrain at the best epoch replays the best trial's lr trajectory).
+    Raises :class:`optuna.TrialPruned` when the trial says so.
 
     Example:
         >>> from hpsearch.objectives._datasets import load_dataset
@@ -228,8 +260,16 @@ def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
         torch.manual_seed(cfg.seed + 7919 * i)
         model = build_model(cfg, shape, data.n_outputs, factory=factory, params=params).to(device)
         scaler = torch.amp.GradScaler("cuda", enabled=dtype == torch.float16)
-        runs.append(_Run(fold, model, make_optimizer(model, cfg), LRSchedule(cfg, epochs=max(cfg.epochs, n_epochs)),
-                         torch.Generator().manual_seed(cfg.seed + 104729 * (i + 1)), scaler))
+        runs.append(
+            _Run(
+                fold,
+                model,
+                make_optimizer(model, cfg),
+                LRSchedule(cfg, epochs=max(cfg.epochs, n_epochs)),
+                torch.Generator().manual_seed(cfg.seed + 104729 * (i + 1)),
+                scaler,
+            )
+        )
     has_val = all(r.fold.X_val.shape[0] > 0 for r in runs)
     history: list[dict[str, float]] = []
     best: float | None = None
@@ -242,8 +282,9 @@ def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
         losses, values, val_losses = [], [], []
         for run in runs:
             l1_params = weight_parameters(run.model) if cfg.l1 > 0 else []
-            losses.append(_train_epoch(run, epoch, cfg, loss_fn, shape, dtype, device,
-                                       max_batches, l1_params))
+            losses.append(
+                _train_epoch(run, epoch, cfg, loss_fn, shape, dtype, device, max_batches, l1_params)
+            )
             if not has_val:
                 continue
             out = predict(run.model, run.fold.X_val, shape, amp=dtype)
@@ -253,8 +294,16 @@ def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
                 values.append(val_losses[-1])
             else:
                 f = run.fold.fold
-                values.append(compute_metrics(data.task, f.y_val, run_out, names=(monitor,),
-                                              y_mean=f.y_mean, y_std=f.y_std)[monitor])
+                values.append(
+                    compute_metrics(
+                        data.task,
+                        f.y_val,
+                        run_out,
+                        names=(monitor,),
+                        y_mean=f.y_mean,
+                        y_std=f.y_std,
+                    )[monitor]
+                )
             run.last = (run_out, val_losses[-1])
         record = {"epoch": epoch + 1, "lr": lr_now, "train_loss": float(np.mean(losses))}
         if not has_val:
@@ -265,8 +314,9 @@ def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
         history.append(record)
         if not math.isfinite(value) or not math.isfinite(record["train_loss"]):
             if best is None:
-                raise FloatingPointError(f"training diverged at epoch {epoch + 1} "
-                                         f"(train loss {record['train_loss']})")
+                raise FloatingPointError(
+                    f"training diverged at epoch {epoch + 1} (train loss {record['train_loss']})"
+                )
             stopped = True
             break
         if improved(monitor, value, best, 0.0):
@@ -297,8 +347,9 @@ def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
             assert run.best_state is not None and run.best_outputs is not None
             run.model.load_state_dict(run.best_state)
             f = run.fold.fold
-            m = compute_metrics(data.task, f.y_val, run.best_outputs, y_mean=f.y_mean,
-                                y_std=f.y_std)
+            m = compute_metrics(
+                data.task, f.y_val, run.best_outputs, y_mean=f.y_mean, y_std=f.y_std
+            )
             m["val_loss"] = run.best_val_loss
             per_fold.append(m)
         metrics = {k: float(np.mean([m[k] for m in per_fold])) for k in per_fold[0]}
@@ -313,5 +364,4 @@ def train(cfg: TrainConfig, data: PreparedData, *, input_shape: Sequence[int],
         best_epoch=float(best_epoch),
         epochs_run=float(epochs_run),
     )
-    return TrainResult(metrics, best_epoch, epochs_run, stopped, history,
-                       [r.model for r in runs])
+    return TrainResult(metrics, best_epoch, epochs_run, stopped, history, [r.model for r in runs])

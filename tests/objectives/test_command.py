@@ -73,6 +73,12 @@ SCRIPT = textwrap.dedent("""
             with open(os.environ["PIDS"], "w") as f:
                 f.write(str(os.getpid()))
         time.sleep(60)
+    elif mode == "daemon":
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(20)"])
+        with open(os.environ["PIDS"], "w") as f:
+            f.write(f"{os.getpid()} {child.pid}")
+        print(json.dumps({"loss": 0.5}))
+        print("to stderr", file=sys.stderr)
     elif mode == "silent":
         print("no metrics here")
 """)
@@ -324,6 +330,20 @@ def test_pruning_a_streaming_command_kills_its_whole_process_group(tmp_path, scr
     child, grandchild = map(int, pids.read_text().split())
     assert _wait_until(lambda: _gone(child) and _gone(grandchild))
     assert not done.exists()
+
+
+def test_what_the_program_leaves_running_is_killed_and_output_is_logged(tmp_path, script):
+    pids = tmp_path / "pids"
+    objective = make(
+        tmp_path, command=[sys.executable, str(script)], env={"MODE": "daemon", "PIDS": str(pids)}
+    )
+    trial_dir = tmp_path / "trials" / "4"
+    result = objective({"x": 0.5}, TrialContext(TrialJob(4, {"x": 0.5}, out_dir=str(trial_dir))))
+    assert result == {"loss": 0.5}
+    _, grandchild = map(int, pids.read_text().split())
+    assert _wait_until(lambda: _gone(grandchild))
+    assert (trial_dir / "stdout.log").read_text() == '{"loss": 0.5}\n'
+    assert (trial_dir / "stderr.log").read_text() == "to stderr\n"
 
 
 def test_a_non_zero_exit_raises_with_the_stderr_tail(tmp_path, script):

@@ -145,6 +145,7 @@ def test_several_scorers_are_recorded_and_the_first_is_the_metric():
     assert 0.9 < result["f1_macro"] <= 1
 
 
+@pytest.mark.slow
 def test_parallel_folds_give_the_same_scores():
     space = svm_space(cv=4, racing="none")
     serial = SklearnObjective(space.objective, space)(GOOD)
@@ -336,6 +337,27 @@ def test_a_searched_param_the_estimator_lacks_is_a_config_error():
         SklearnObjective(space.objective, space)
 
 
+def test_a_minimized_scorer_is_a_config_error():
+    space = load_space(
+        {
+            "parameters": {"alpha": {"type": "float", "low": 0.1, "high": 10}},
+            "metric": {"name": "mse", "goal": "minimize"},
+            "objective": {
+                "type": "sklearn",
+                "estimator": "sklearn.linear_model.Ridge",
+                "dataset": "sklearn:diabetes",
+                "scoring": "neg_mean_squared_error",
+            },
+        }
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"metric.goal: scikit-learn scorers are "
+        r"greater-is-better .* needs goal: maximize, got minimize",
+    ):
+        SklearnObjective(space.objective, space)
+
+
 def test_a_second_metric_the_objective_does_not_produce_is_a_config_error():
     space = load_space(
         {
@@ -393,3 +415,31 @@ def test_a_failing_fit_fails_the_trial_with_its_message():
     )
     assert outcome.state == "FAILED"
     assert "C" in outcome.error and "InvalidParameterError" in outcome.error
+
+
+@pytest.mark.slow
+def test_a_sweep_records_raced_configs_as_pruned_with_their_folds(tmp_path):
+    from hpsearch.sweep import run
+
+    space = {
+        "name": "racing",
+        "parameters": {
+            "C": {"type": "categorical", "choices": [10.0, 0.001, 5.0, 0.002]},
+            "gamma": {"type": "constant", "value": 0.001},
+        },
+        "metric": {"name": "accuracy", "goal": "maximize"},
+        "strategy": {"name": "grid"},
+        "objective": {
+            "type": "sklearn",
+            "estimator": "sklearn.svm.SVC",
+            "dataset": "sklearn:digits",
+            "cv": 5,
+        },
+    }
+    result = run(space, out=tmp_path / "run", workers=1, report=False)
+    table = result.trials.sort_values("number")
+    assert table["param_C"].tolist() == [10.0, 0.001, 5.0, 0.002]  # grid order: good one first
+    assert table["state"].tolist() == ["COMPLETE", "PRUNED", "COMPLETE", "PRUNED"]
+    assert table["metric_folds_run"].tolist() == [5.0, 2.0, 5.0, 2.0]
+    assert result.best_params["C"] in (10.0, 5.0)
+    assert result.best_value > 0.95

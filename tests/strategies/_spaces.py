@@ -20,8 +20,7 @@ NESTED = {
             "name": {"type": "categorical", "choices": ["adam", "sgd"], "weights": [3, 1]},
             "lr": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True},
             "momentum": {"type": "float", "low": 0.0, "high": 0.99, "when": {"name": "sgd"}},
-            "nesterov": {"type": "categorical", "choices": [True, False],
-                         "when": {"name": "sgd"}},
+            "nesterov": {"type": "categorical", "choices": [True, False], "when": {"name": "sgd"}},
         },
         "model": {
             "layers": {"type": "int", "low": 1, "high": 4},
@@ -41,8 +40,11 @@ FINITE_SVM = {
         "C": {"type": "float", "low": 0.5, "high": 2.0, "step": 0.5},
         "kernel": {"type": "categorical", "choices": ["rbf", "poly", "linear"]},
         "degree": {"type": "int", "low": 2, "high": 4, "when": {"kernel": "poly"}},
-        "gamma": {"type": "categorical", "choices": ["scale", "auto"],
-                  "when": {"kernel": ["rbf", "poly"]}},
+        "gamma": {
+            "type": "categorical",
+            "choices": ["scale", "auto"],
+            "when": {"kernel": ["rbf", "poly"]},
+        },
         "shrinking": {"type": "constant", "value": True},
     },
 }
@@ -51,8 +53,13 @@ FINITE_NESTED = {
     "parameters": {
         "optimizer": {
             "name": {"type": "categorical", "choices": ["adam", "sgd"]},
-            "momentum": {"type": "float", "low": 0.0, "high": 0.9, "step": 0.45,
-                         "when": {"name": "sgd"}},
+            "momentum": {
+                "type": "float",
+                "low": 0.0,
+                "high": 0.9,
+                "step": 0.45,
+                "when": {"name": "sgd"},
+            },
         },
         "model": {
             "layers": {"type": "int", "low": 1, "high": 3},

@@ -9,8 +9,19 @@ from hpsearch.strategies import BayesStrategy, choose_bayes, make_strategy
 
 from ._spaces import finite_svm_space, nested_space, svm_space
 
-NUMERIC = {"parameters": {"x": {"type": "float", "low": -1, "high": 1},
-                          "n": {"type": "int", "low": 1, "high": 100}}}
+NUMERIC = {
+    "parameters": {
+        "x": {"type": "float", "low": -1, "high": 1},
+        "n": {"type": "int", "low": 1, "high": 100},
+    }
+}
+MIXED = {
+    "parameters": {
+        "x": {"type": "float", "low": -1, "high": 1},
+        "k": {"type": "categorical", "choices": ["a", "b", "c"]},
+        "c": {"type": "constant", "value": 1},
+    }
+}
 TWO_METRICS = [{"name": "loss", "goal": "minimize"}, {"name": "ms", "goal": "minimize"}]
 
 
@@ -18,14 +29,16 @@ TWO_METRICS = [{"name": "loss", "goal": "minimize"}, {"name": "ms", "goal": "min
     ("space", "budget", "expected"),
     [
         (finite_svm_space, 36, "grid"),  # the whole grid fits in the budget
-        (finite_svm_space, 35, "tpe"),  # it does not: categorical + conditional
+        (finite_svm_space, 35, "tpe"),  # it does not, and the space is conditional
         (finite_svm_space, None, "tpe"),
         (lambda: load_space(NUMERIC), 50, "gp"),
         (lambda: load_space(NUMERIC), 200, "gp"),
         (lambda: load_space(NUMERIC), 201, "tpe"),
         (lambda: load_space(NUMERIC), None, "tpe"),
         (svm_space, 30, "tpe"),  # conditional
-        (nested_space, 100, "tpe"),  # categorical
+        (nested_space, 100, "tpe"),  # conditional
+        (lambda: load_space(MIXED), 100, "gp"),  # categorical, unconditional
+        (lambda: load_space(MIXED), 300, "tpe"),
         (lambda: nested_space(metrics=TWO_METRICS), 100, "tpe"),
         (lambda: nested_space(metrics=TWO_METRICS), 500, "nsga2"),
         (lambda: load_space({**NUMERIC, "metrics": TWO_METRICS}), None, "nsga2"),
@@ -39,15 +52,26 @@ def test_rule(space, budget, expected):
 
 
 def test_small_int_grid_within_budget_is_a_grid():
-    space = load_space({"parameters": {"a": {"type": "int", "low": 1, "high": 10},
-                                       "b": {"type": "int", "low": 1, "high": 10}}})
+    space = load_space(
+        {
+            "parameters": {
+                "a": {"type": "int", "low": 1, "high": 10},
+                "b": {"type": "int", "low": 1, "high": 10},
+            }
+        }
+    )
     assert choose_bayes(space, 100) == "grid"
     assert choose_bayes(space, 99) == "gp"
 
 
 def test_bayes_grid_runs_and_exhausts():
-    space = load_space({"strategy": {"name": "bayes", "seed": 1}, "budget": {"trials": 10},
-                        "parameters": {"k": {"type": "categorical", "choices": ["a", "b", "c"]}}})
+    space = load_space(
+        {
+            "strategy": {"name": "bayes", "seed": 1},
+            "budget": {"trials": 10},
+            "parameters": {"k": {"type": "categorical", "choices": ["a", "b", "c"]}},
+        }
+    )
     strategy = make_strategy(space)
     assert strategy.name == "bayes(grid)"
     seen = []

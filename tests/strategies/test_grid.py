@@ -78,8 +78,9 @@ def test_resumes_with_a_fresh_strategy_on_a_stored_study(tmp_path):
     path = str(tmp_path / "journal.log")
     first = GridStrategy(space, shuffle=True, seed=5)
     storage = JournalStorage(JournalFileBackend(path))
-    study = optuna.create_study(storage=storage, study_name="grid", sampler=first.sampler,
-                                directions=space.directions)
+    study = optuna.create_study(
+        storage=storage, study_name="grid", sampler=first.sampler, directions=space.directions
+    )
     first.attach(study)
     done = []
     for i in range(10):
@@ -146,8 +147,12 @@ def test_shuffle_option_must_be_a_boolean():
 
 
 def test_from_space_file_options():
-    space = load_space({"strategy": {"name": "grid", "shuffle": True, "seed": 3},
-                        "parameters": {"n": {"type": "int", "low": 1, "high": 5}}})
+    space = load_space(
+        {
+            "strategy": {"name": "grid", "shuffle": True, "seed": 3},
+            "parameters": {"n": {"type": "int", "low": 1, "high": 5}},
+        }
+    )
     strategy = make_strategy(space)
     values = [p["n"] for p in drain(strategy)]
     assert sorted(values) == [1, 2, 3, 4, 5] and values != [1, 2, 3, 4, 5]

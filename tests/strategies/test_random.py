@@ -19,12 +19,23 @@ def draws(strategy, n: int) -> list[dict]:
 
 SPACE = {
     "parameters": {
-        "opt": {"type": "categorical", "choices": ["adam", "sgd", "rmsprop"],
-                "weights": [0.8, 0.2, 0.0]},
-        "x": {"type": "float", "low": 0.0, "high": 1.0,
-              "prior": {"type": "normal", "mu": 0.3, "sigma": 0.05}},
-        "b": {"type": "float", "low": 0.0, "high": 1.0,
-              "prior": {"type": "beta", "alpha": 8, "beta": 2}},
+        "opt": {
+            "type": "categorical",
+            "choices": ["adam", "sgd", "rmsprop"],
+            "weights": [0.8, 0.2, 0.0],
+        },
+        "x": {
+            "type": "float",
+            "low": 0.0,
+            "high": 1.0,
+            "prior": {"type": "normal", "mu": 0.3, "sigma": 0.05},
+        },
+        "b": {
+            "type": "float",
+            "low": 0.0,
+            "high": 1.0,
+            "prior": {"type": "beta", "alpha": 8, "beta": 2},
+        },
         "n": {"type": "int", "low": 1, "high": 1000, "log": True},
     }
 }
@@ -55,12 +66,20 @@ def test_draws_do_not_depend_on_the_order_of_asks():
 
 
 def test_sobol_conditional_dims_fall_back_to_weighted_random():
-    space = load_space({"parameters": {
-        "k": {"type": "categorical", "choices": ["a", "b"]},
-        "w": {"type": "categorical", "choices": ["u", "v"], "weights": [1, 0],
-              "when": {"k": "b"}},
-        "x": {"type": "float", "low": 0, "high": 1},
-    }})
+    space = load_space(
+        {
+            "parameters": {
+                "k": {"type": "categorical", "choices": ["a", "b"]},
+                "w": {
+                    "type": "categorical",
+                    "choices": ["u", "v"],
+                    "weights": [1, 0],
+                    "when": {"k": "b"},
+                },
+                "x": {"type": "float", "low": 0, "high": 1},
+            }
+        }
+    )
     points = draws(SobolStrategy(space, seed=0), 16)
     assert {p.get("w") for p in points} <= {"u", None}
     xs = sorted(p["x"] for p in points)

@@ -18,8 +18,13 @@ X = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
 
 
 def test_make_strategy_reads_the_space():
-    space = load_space({"strategy": {"name": "tpe", "seed": 11, "n_startup_trials": 3},
-                        "budget": {"trials": 40}, "parameters": X})
+    space = load_space(
+        {
+            "strategy": {"name": "tpe", "seed": 11, "n_startup_trials": 3},
+            "budget": {"trials": 40},
+            "parameters": X,
+        }
+    )
     strategy = make_strategy(space, workers=4)
     assert isinstance(strategy, TPEStrategy)
     assert (strategy.seed, strategy.budget, strategy.workers) == (11, 40, 4)
@@ -32,8 +37,11 @@ def test_make_strategy_reads_the_space():
 
 def test_make_strategy_unknown_name():
     space = load_space({"parameters": X})
-    with pytest.raises(ConfigError, match=r"strategy\.name: unknown strategy 'tpee' "
-                                          r"\(did you mean 'tpe'\?\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"strategy\.name: unknown strategy 'tpee' "
+        r"\(did you mean 'tpe'\?\)",
+    ):
         make_strategy(space, name="tpee")
 
 

@@ -43,19 +43,30 @@ class OptunaChannel:
         return self.trial.should_prune()
 
 
-def make_space(parameters: Mapping[str, Any] | None = None, *, metric: Any = "accuracy",
-               **objective: Any) -> hpsearch.Space:
+def make_space(
+    parameters: Mapping[str, Any] | None = None, *, metric: Any = "accuracy", **objective: Any
+) -> hpsearch.Space:
     """A digits torch space; ``objective`` keys override the block."""
-    block = {"type": "torch", "dataset": "sklearn:digits", "epochs": 3,
-             "validation": {"split": 0.25, "seed": 0}, **objective}
-    doc: dict[str, Any] = {"name": "t", "objective": block,
-                           "parameters": parameters or {"lr": {"type": "float", "low": 1e-3,
-                                                               "high": 1e-1, "log": True}}}
+    block = {
+        "type": "torch",
+        "dataset": "sklearn:digits",
+        "epochs": 3,
+        "validation": {"split": 0.25, "seed": 0},
+        **objective,
+    }
+    doc: dict[str, Any] = {
+        "name": "t",
+        "objective": block,
+        "parameters": parameters
+        or {"lr": {"type": "float", "low": 1e-3, "high": 1e-1, "log": True}},
+    }
     if isinstance(metric, list):
         doc["metrics"] = metric
     else:
-        doc["metric"] = {"name": metric, "goal": "minimize" if metric in (
-            "log_loss", "mse", "mae", "val_loss") else "maximize"}
+        doc["metric"] = {
+            "name": metric,
+            "goal": "minimize" if metric in ("log_loss", "mse", "mae", "val_loss") else "maximize",
+        }
     return hpsearch.load_space(doc)
 
 
@@ -64,8 +75,14 @@ def make_objective(parameters: Mapping[str, Any] | None = None, **kw: Any) -> An
     return build_objective(space.objective, space)
 
 
-def context(params: Mapping[str, Any], *, number: int = 0, channel: Any = None,
-            out_dir: str | None = None, device: str | None = None) -> TrialContext:
+def context(
+    params: Mapping[str, Any],
+    *,
+    number: int = 0,
+    channel: Any = None,
+    out_dir: str | None = None,
+    device: str | None = None,
+) -> TrialContext:
     return TrialContext(TrialJob(number, dict(params), out_dir=out_dir), channel, device=device)
 
 

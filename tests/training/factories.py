@@ -10,8 +10,12 @@ from torch import nn
 
 def tiny_net(params: dict[str, Any], input_shape: tuple[int, ...], n_outputs: int) -> nn.Module:
     width = int(params.get("hidden_size", 16))
-    return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(input_shape), width), nn.ReLU(),
-                         nn.Linear(width, n_outputs))
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(math.prod(input_shape), width),
+        nn.ReLU(),
+        nn.Linear(width, n_outputs),
+    )
 
 
 def not_a_module(params: dict[str, Any], input_shape: tuple[int, ...], n_outputs: int) -> Any:

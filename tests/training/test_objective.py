@@ -24,14 +24,26 @@ def test_reports_every_epoch_and_returns_the_sweep_metric(digits_objective) -> N
     assert [step for step, _ in channel.reports] == [1, 2, 3]
     assert result["accuracy"] == pytest.approx(max(v for _, v in channel.reports))
     assert result["accuracy"] > 0.9
-    assert {"f1", "precision", "recall", "log_loss", "n_params", "train_time_s", "latency_ms",
-            "best_epoch"} <= set(result)
+    assert {
+        "f1",
+        "precision",
+        "recall",
+        "log_loss",
+        "n_params",
+        "train_time_s",
+        "latency_ms",
+        "best_epoch",
+    } <= set(result)
     assert result["latency_ms"] > 0 and result["n_params"] == 64 * 128 + 128 + 128 * 10 + 10
 
 
 def test_pruned_trial_stops_at_the_step_the_driver_said(digits_objective) -> None:
-    outcome = run_trial(digits_objective, TrialJob(4, {"lr": 0.01}), metric_names=["accuracy"],
-                        channel=RecordingChannel(prune_at=2))
+    outcome = run_trial(
+        digits_objective,
+        TrialJob(4, {"lr": 0.01}),
+        metric_names=["accuracy"],
+        channel=RecordingChannel(prune_at=2),
+    )
     assert outcome.state == "PRUNED"
     assert outcome.last_step == 2
 
@@ -64,8 +76,12 @@ def test_pt_checkpoints_load_with_weights_only(tmp_path: Path) -> None:
 
 
 def test_block_params_are_defaults_and_trial_params_win() -> None:
-    objective = make_objective(params={"optimizer": "sgd", "lr": 0.5, "hidden_sizes": [8]},
-                               epochs=1, max_batches=2, metric="log_loss")
+    objective = make_objective(
+        params={"optimizer": "sgd", "lr": 0.5, "hidden_sizes": [8]},
+        epochs=1,
+        max_batches=2,
+        metric="log_loss",
+    )
     cfg = objective.config({"lr": 0.01})
     assert (cfg.optimizer, cfg.lr, cfg.hidden_sizes, cfg.epochs) == ("sgd", 0.01, (8,), 1)
     assert objective.monitor == "log_loss"
@@ -73,8 +89,12 @@ def test_block_params_are_defaults_and_trial_params_win() -> None:
 
 
 def test_cnn_model_block_and_kfold() -> None:
-    objective = make_objective(model={"type": "cnn", "input_shape": [1, 8, 8], "channels": 4},
-                               validation={"folds": 2, "seed": 0}, epochs=1, max_batches=4)
+    objective = make_objective(
+        model={"type": "cnn", "input_shape": [1, 8, 8], "channels": 4},
+        validation={"folds": 2, "seed": 0},
+        epochs=1,
+        max_batches=4,
+    )
     assert objective.input_shape(objective.config({})) == (1, 8, 8)
     channel = RecordingChannel()
     result = objective({"lr": 0.01}, context({"lr": 0.01}, channel=channel))
@@ -82,22 +102,30 @@ def test_cnn_model_block_and_kfold() -> None:
 
 
 def test_user_factory_builds_the_model() -> None:
-    objective = make_objective({"hidden_size": {"type": "int", "low": 4, "high": 8}},
-                               factory="tests.training.factories:tiny_net", epochs=1)
+    objective = make_objective(
+        {"hidden_size": {"type": "int", "low": 4, "high": 8}},
+        factory="tests.training.factories:tiny_net",
+        epochs=1,
+    )
     result = objective({"hidden_size": 5})
     assert result["n_params"] == 64 * 5 + 5 + 5 * 10 + 10
 
 
 def test_factory_must_return_a_module() -> None:
     objective = make_objective(factory="tests.training.factories:not_a_module", epochs=1)
-    with pytest.raises(ConfigError, match="the factory returned str, not a torch.nn.Module"):
+    with pytest.raises(ConfigError, match=r"the factory returned str, not a torch\.nn\.Module"):
         objective({"lr": 0.01})
 
 
 def test_multi_objective_returns_both_and_does_not_report() -> None:
-    objective = make_objective(metric=[{"name": "accuracy", "goal": "maximize"},
-                                       {"name": "latency_ms", "goal": "minimize"}],
-                               epochs=2, max_batches=3)
+    objective = make_objective(
+        metric=[
+            {"name": "accuracy", "goal": "maximize"},
+            {"name": "latency_ms", "goal": "minimize"},
+        ],
+        epochs=2,
+        max_batches=3,
+    )
     channel = RecordingChannel()
     result = objective({"lr": 0.01}, context({"lr": 0.01}, channel=channel))
     assert channel.reports == []
@@ -105,27 +133,42 @@ def test_multi_objective_returns_both_and_does_not_report() -> None:
 
 
 def test_default_value_metric_is_the_validation_loss() -> None:
-    space = hpsearch.load_space({"objective": {"type": "torch", "dataset": "sklearn:iris",
-                                               "epochs": 1},
-                                 "parameters": {"lr": {"type": "float", "low": 0.01,
-                                                       "high": 0.1}}})
+    space = hpsearch.load_space(
+        {
+            "objective": {"type": "torch", "dataset": "sklearn:iris", "epochs": 1},
+            "parameters": {"lr": {"type": "float", "low": 0.01, "high": 0.1}},
+        }
+    )
     objective = build_objective(space.objective, space)
     result = objective({"lr": 0.05})
     assert result["value"] == result["val_loss"]
 
 
-@pytest.mark.parametrize(("kw", "params", "message"), [
-    ({"metric": "auc"}, None, r"metric\.name: the torch objective on a classification task has "
-     r"no metric 'auc'"),
-    ({}, {"lrr": {"type": "float", "low": 0.1, "high": 1}},
-     r"parameters\.lrr: unknown training knob 'lrr' \(did you mean 'lr'\?\)"),
-    ({"validation": {"split": 1.5}}, None, r"objective\.validation\.split: must be a fraction"),
-    ({"device": "tpu"}, None, r"objective\.device: must be auto, cpu, cuda or cuda:N"),
-    ({"early_stopping": {"patience": 2, "delta": 1}}, None,
-     r"objective\.early_stopping: unknown key 'delta'"),
-    ({"params": {"optimizer": "lion"}}, None, r"objective\.optimizer: must be one of"),
-    ({"checkpoint": "zip"}, None, r"objective\.checkpoint: must be true, false"),
-])
+@pytest.mark.parametrize(
+    ("kw", "params", "message"),
+    [
+        (
+            {"metric": "auc"},
+            None,
+            r"metric\.name: the torch objective on a classification task has "
+            r"no metric 'auc'",
+        ),
+        (
+            {},
+            {"lrr": {"type": "float", "low": 0.1, "high": 1}},
+            r"parameters\.lrr: unknown training knob 'lrr' \(did you mean 'lr'\?\)",
+        ),
+        ({"validation": {"split": 1.5}}, None, r"objective\.validation\.split: must be a fraction"),
+        ({"device": "tpu"}, None, r"objective\.device: must be auto, cpu, cuda or cuda:N"),
+        (
+            {"early_stopping": {"patience": 2, "delta": 1}},
+            None,
+            r"objective\.early_stopping: unknown key 'delta'",
+        ),
+        ({"params": {"optimizer": "lion"}}, None, r"objective\.optimizer: must be one of"),
+        ({"checkpoint": "zip"}, None, r"objective\.checkpoint: must be true, false"),
+    ],
+)
 def test_bad_blocks_fail_when_the_objective_is_built(kw, params, message) -> None:
     with pytest.raises(ConfigError, match=message):
         make_objective(params, **kw)
@@ -146,8 +189,9 @@ def test_device_selection_with_and_without_cuda() -> None:
     assert select_device("cpu", "cuda:1", cuda_available=True) == "cpu"
     assert select_device("auto", "cpu", cuda_available=True) == "cpu"
     assert select_device("auto", None, cuda_available=False) == "cpu"
-    with pytest.warns(RuntimeWarning, match="CUDA is not available; training on the CPU "
-                      "instead of cuda:1"):
+    with pytest.warns(
+        RuntimeWarning, match="CUDA is not available; training on the CPU instead of cuda:1"
+    ):
         assert select_device("auto", "cuda:1", cuda_available=False) == "cpu"
 
 
@@ -170,8 +214,11 @@ def test_cuda_trial_falls_back_to_cpu_here(tmp_path: Path) -> None:
 def test_retrain_trains_the_best_config_on_all_data(tmp_path: Path) -> None:
     space = make_space(epochs=4)
     (tmp_path / "space.yaml").write_text(yaml.safe_dump(space.to_dict()))
-    (tmp_path / "best.yaml").write_text(yaml.safe_dump(
-        {"trial": 3, "params": {"lr": 0.01}, "metrics": {"accuracy": 0.9, "best_epoch": 2.0}}))
+    (tmp_path / "best.yaml").write_text(
+        yaml.safe_dump(
+            {"trial": 3, "params": {"lr": 0.01}, "metrics": {"accuracy": 0.9, "best_epoch": 2.0}}
+        )
+    )
     out = retrain(tmp_path)
     assert out == tmp_path / "final"
     assert (out / "model.safetensors").exists()
@@ -183,5 +230,5 @@ def test_retrain_trains_the_best_config_on_all_data(tmp_path: Path) -> None:
 
 
 def test_retrain_needs_a_run_directory(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="best.yaml not found"):
+    with pytest.raises(ConfigError, match=r"best\.yaml not found"):
         retrain(tmp_path)

@@ -35,11 +35,14 @@ def expected(kind: str, p: float) -> float:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["constant", "step", "exponential", "cosine", "warmup_cosine",
-                                  "warmup_linear", "one_cycle"])
+@pytest.mark.parametrize(
+    "kind",
+    ["constant", "step", "exponential", "cosine", "warmup_cosine", "warmup_linear", "one_cycle"],
+)
 def test_schedule_follows_its_formula(kind: str) -> None:
-    cfg = TrainConfig(lr=LR, epochs=E, lr_schedule=kind, warmup_epochs=W, gamma=G, step_size=S,
-                      min_lr=M)
+    cfg = TrainConfig(
+        lr=LR, epochs=E, lr_schedule=kind, warmup_epochs=W, gamma=G, step_size=S, min_lr=M
+    )
     got = [lr_at(cfg, p) for p in POSITIONS]
     want = [expected(kind, p) for p in POSITIONS]
     assert got == pytest.approx(want, rel=1e-12)
@@ -59,8 +62,9 @@ def test_shapes_of_the_trajectories() -> None:
 
 
 def test_plateau_decays_after_patience_epochs_without_improvement() -> None:
-    sched = LRSchedule(TrainConfig(lr=LR, lr_schedule="plateau", gamma=0.1, plateau_patience=2,
-                                   min_lr=1e-4))
+    sched = LRSchedule(
+        TrainConfig(lr=LR, lr_schedule="plateau", gamma=0.1, plateau_patience=2, min_lr=1e-4)
+    )
     seen = []
     for improved in (True, False, False, True, False, False, False, False, False, False):
         sched.end_epoch(improved=improved)
@@ -70,8 +74,7 @@ def test_plateau_decays_after_patience_epochs_without_improvement() -> None:
 
 def test_linear_scaling_scales_the_whole_trajectory() -> None:
     base = TrainConfig(lr=LR, epochs=E, lr_schedule="cosine")
-    scaled = TrainConfig(lr=LR, epochs=E, lr_schedule="cosine", batch_size=64,
-                         lr_scaling="linear")
+    scaled = TrainConfig(lr=LR, epochs=E, lr_schedule="cosine", batch_size=64, lr_scaling="linear")
     for p in (0.0, 3.3, 8.0):
         assert lr_at(scaled, p) == pytest.approx(2 * lr_at(base, p))
 
@@ -81,8 +84,9 @@ def test_training_records_the_schedule_at_each_epoch_start() -> None:
     X = rng.normal(size=(64, 4))
     y = (X[:, 0] > 0).astype(int)
     data = PreparedData.build(X, y, "classification", {"split": 0.25, "seed": 0})
-    cfg = TrainConfig(lr=0.05, epochs=4, lr_schedule="cosine", optimizer="sgd", batch_size=8,
-                      hidden_sizes=(4,))
+    cfg = TrainConfig(
+        lr=0.05, epochs=4, lr_schedule="cosine", optimizer="sgd", batch_size=8, hidden_sizes=(4,)
+    )
     result = train(cfg, data, input_shape=(4,))
     assert [h["lr"] for h in result.history] == pytest.approx([lr_at(cfg, e) for e in range(4)])
 
@@ -90,8 +94,13 @@ def test_training_records_the_schedule_at_each_epoch_start() -> None:
 def test_apply_writes_every_param_group() -> None:
     import torch
 
-    opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
-                           {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
+    opt = torch.optim.SGD(
+        [
+            {"params": [torch.zeros(1, requires_grad=True)]},
+            {"params": [torch.zeros(1, requires_grad=True)]},
+        ],
+        lr=1.0,
+    )
     cfg = TrainConfig(lr=LR, epochs=E, lr_schedule="cosine", min_lr=M)
     value = LRSchedule(cfg).apply(opt, 2.5)
     assert value == pytest.approx(expected("cosine", 2.5))

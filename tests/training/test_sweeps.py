@@ -8,6 +8,7 @@ import optuna
 import pytest
 
 import hpsearch
+from hpsearch.training import retrain
 
 from .conftest import make_objective, make_space, optuna_objective
 
@@ -15,18 +16,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_asha_stops_most_of_a_bad_space_at_the_lowest_rung() -> None:
-    params = {"lr": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
-              "hidden_size": {"type": "int", "low": 2, "high": 32, "log": True}}
-    space = make_space(params, epochs=9, params={"optimizer": "sgd", "momentum": 0.0},
-                       max_batches=8)
-    objective = make_objective(params, epochs=9, params={"optimizer": "sgd", "momentum": 0.0},
-                               max_batches=8)
+    params = {
+        "lr": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
+        "hidden_size": {"type": "int", "low": 2, "high": 32, "log": True},
+    }
+    space = make_space(
+        params, epochs=9, params={"optimizer": "sgd", "momentum": 0.0}, max_batches=8
+    )
+    objective = make_objective(
+        params, epochs=9, params={"optimizer": "sgd", "momentum": 0.0}, max_batches=8
+    )
     study = optuna.create_study(
-        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0),
-        pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3))
-    study.optimize(optuna_objective(space, objective), n_trials=12)
-    pruned_first_rung = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED
-                         and max(t.intermediate_values) == 1]
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+    )
+    study.optimize(optuna_objective(space, objective), n_trials=12, gc_after_trial=False)
+    pruned_first_rung = [
+        t
+        for t in study.trials
+        if t.state == optuna.trial.TrialState.PRUNED and max(t.intermediate_values) == 1
+    ]
     assert len(pruned_first_rung) >= len(study.trials) / 2
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert complete and all(len(t.intermediate_values) > 1 for t in complete)
@@ -40,19 +50,27 @@ def _dominates(a: list[float], b: list[float]) -> bool:
 
 @pytest.mark.slow
 def test_multi_objective_pareto_front_has_no_dominated_point(tmp_path: Path) -> None:
-    doc = make_space({"hidden_sizes": {"type": "categorical",
-                                       "choices": [[4], [16], [64], [256, 256], [512, 512]]},
-                      "lr": {"type": "float", "low": 1e-3, "high": 3e-2, "log": True}},
-                     metric=[{"name": "accuracy", "goal": "maximize"},
-                             {"name": "latency_ms", "goal": "minimize"}],
-                     epochs=2, max_batches=10).to_dict()
+    doc = make_space(
+        {
+            "hidden_sizes": {
+                "type": "categorical",
+                "choices": [[4], [16], [64], [256, 256], [512, 512]],
+            },
+            "lr": {"type": "float", "low": 1e-3, "high": 3e-2, "log": True},
+        },
+        metric=[
+            {"name": "accuracy", "goal": "maximize"},
+            {"name": "latency_ms", "goal": "minimize"},
+        ],
+        epochs=2,
+        max_batches=10,
+    ).to_dict()
     doc["strategy"] = {"name": "random", "seed": 0}
     result = hpsearch.run(doc, trials=8, out=tmp_path / "run", report=False)
     table = result.trials[result.trials["state"] == "COMPLETE"]
     points = table[["value_accuracy", "value_latency_ms"]].to_numpy().tolist()
     assert len(points) == 8
-    front = [[e["metrics"]["accuracy"], e["metrics"]["latency_ms"]]
-             for e in result.pareto_front]
+    front = [[e["metrics"]["accuracy"], e["metrics"]["latency_ms"]] for e in result.pareto_front]
     assert front
     for p in front:
         assert not any(_dominates(q, p) for q in points)
@@ -72,5 +90,5 @@ def test_mlp_digits_example_runs_with_asha(tmp_path: Path) -> None:
     assert result.best_value > 0.9
     best = result.trials.loc[result.trials["value"].idxmax(), "number"]
     assert (tmp_path / "run" / "trials" / str(best) / "checkpoint.safetensors").exists()
-    final = hpsearch.training.retrain(tmp_path / "run")
+    final = retrain(tmp_path / "run")
     assert (final / "config.yaml").exists()

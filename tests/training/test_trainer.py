@@ -55,8 +55,7 @@ def _weight_norms(result: object) -> tuple[float, float]:
 def test_weight_decay_shrinks_weights(digits: PreparedData, optimizer: str) -> None:
     lr = 0.05 if optimizer == "sgd" else 0.01
     plain = train(small(optimizer=optimizer, lr=lr), digits, input_shape=(64,))
-    decayed = train(small(optimizer=optimizer, lr=lr, weight_decay=2.0), digits,
-                    input_shape=(64,))
+    decayed = train(small(optimizer=optimizer, lr=lr, weight_decay=2.0), digits, input_shape=(64,))
     assert _weight_norms(decayed)[0] < 0.8 * _weight_norms(plain)[0]
 
 
@@ -114,11 +113,20 @@ def test_regression_metrics_in_original_units() -> None:
     assert 1000 < m["mse"] < 6000 and m["r2"] > 0.2  # target std is about 77
 
 
-@pytest.mark.parametrize("kw", [
-    {"loss": "mse"}, {"loss": "huber"}, {"label_smoothing": 0.1}, {"input_noise": 0.2},
-    {"grad_clip": 0.5}, {"norm": "batch"}, {"norm": "layer", "activation": "gelu"},
-    {"lr_schedule": "one_cycle"}, {"lr_schedule": "plateau"},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"loss": "mse"},
+        {"loss": "huber"},
+        {"label_smoothing": 0.1},
+        {"input_noise": 0.2},
+        {"grad_clip": 0.5},
+        {"norm": "batch"},
+        {"norm": "layer", "activation": "gelu"},
+        {"lr_schedule": "one_cycle"},
+        {"lr_schedule": "plateau"},
+    ],
+)
 def test_knob_variants_train(digits: PreparedData, kw: dict[str, object]) -> None:
     result = train(small(lr=0.01, **kw), digits, input_shape=(64,), max_batches=5)
     assert 0 <= result.metrics["accuracy"] <= 1 and result.epochs_run == 2
@@ -131,10 +139,12 @@ def test_cnn_on_8x8_digits(digits: PreparedData) -> None:
 
 
 def test_same_seed_same_result(digits: PreparedData) -> None:
-    a = train(small(seed=3, dropout=0.2, input_noise=0.1), digits, input_shape=(64,),
-              deterministic=True)
-    b = train(small(seed=3, dropout=0.2, input_noise=0.1), digits, input_shape=(64,),
-              deterministic=True)
+    a = train(
+        small(seed=3, dropout=0.2, input_noise=0.1), digits, input_shape=(64,), deterministic=True
+    )
+    b = train(
+        small(seed=3, dropout=0.2, input_noise=0.1), digits, input_shape=(64,), deterministic=True
+    )
     assert [h["value"] for h in a.history] == [h["value"] for h in b.history]
 
 

@@ -1,0 +1,141 @@
+"""ASHA against no pruning on ``search_spaces/mlp_digits.yaml``: the same seeded sequence of
+configs is trained twice, once to the end every time and once under successive halving; the
+table shows how long each took to reach the best validation accuracy both reach.
+
+Run: ``python benchmarks/asha_bench.py [--trials 27] [--seeds 0 1 2] [--epochs 27]``.
+Target: ASHA reaches it in a third of the time or less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+
+import hpsearch
+from hpsearch.execution import TrialContext, TrialJob
+from hpsearch.objectives import build_objective
+
+ROOT = Path(__file__).resolve().parents[1]
+SPACE = ROOT / "search_spaces" / "mlp_digits.yaml"
+
+
+class _OptunaChannel:
+    def __init__(self, trial: Any) -> None:
+        self.trial = trial
+
+    def report(self, step: int, value: float) -> None:
+        self.trial.report(value, step)
+
+    def verdict(self, step: int) -> bool:
+        return self.trial.should_prune()
+
+
+def sweep(
+    space: hpsearch.Space, objective: Any, configs: list[dict[str, Any]], *, asha: bool
+) -> list[dict[str, Any]]:
+    """Train ``configs`` in order; return per-trial (end time, state, value, epochs)."""
+    pruner = (
+        optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+        if asha
+        else optuna.pruners.NopPruner()
+    )
+    study = optuna.create_study(
+        direction="maximize", pruner=pruner, sampler=optuna.samplers.RandomSampler(seed=0)
+    )
+    for params in configs:
+        study.enqueue_trial(space.encode(params))
+    rows: list[dict[str, Any]] = []
+    start = time.perf_counter()
+
+    def run(trial: optuna.Trial) -> float:
+        params = space.suggest(trial)
+        ctx = TrialContext(TrialJob(trial.number, params), _OptunaChannel(trial))
+        try:
+            value = objective(params, ctx)["accuracy"]
+        except optuna.TrialPruned:
+            rows.append(
+                {
+                    "t": time.perf_counter() - start,
+                    "state": "PRUNED",
+                    "value": None,
+                    "epochs": ctx.last_step or 0,
+                }
+            )
+            raise
+        rows.append(
+            {
+                "t": time.perf_counter() - start,
+                "state": "COMPLETE",
+                "value": value,
+                "epochs": ctx.last_step or 0,
+            }
+        )
+        return value
+
+    study.optimize(run, n_trials=len(configs), gc_after_trial=False)
+    return rows
+
+
+def time_to(rows: list[dict[str, Any]], target: float) -> float:
+    for row in rows:
+        if row["value"] is not None and row["value"] >= target - 1e-12:
+            return row["t"]
+    return float("nan")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=27)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=None, help="override the file's epochs")
+    args = parser.parse_args(argv)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = hpsearch.load_space(SPACE)
+    if args.epochs:
+        space = space.replace(objective={**space.objective, "epochs": args.epochs})
+    objective = build_objective(space.objective, space)
+    objective({**space.sample(np.random.default_rng(99)), "epochs": 1})  # warm-up
+    print(
+        f"{SPACE.name}: {args.trials} configs per seed, "
+        f"{space.objective.get('epochs')} epochs max, ASHA min_resource 1, reduction factor 3"
+    )
+    header = (
+        f"{'seed':>4} {'mode':>5} {'done':>4} {'pruned':>6} {'epochs':>6} {'total s':>8} "
+        f"{'best acc':>8} {'target':>7} {'to target s':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    ratios, total_full, total_asha = [], 0.0, 0.0
+    for seed in args.seeds:
+        rng = np.random.default_rng(seed)
+        configs = [space.sample(rng) for _ in range(args.trials)]
+        full = sweep(space, objective, configs, asha=False)
+        asha = sweep(space, objective, configs, asha=True)
+        best = {
+            name: max(r["value"] for r in rows if r["value"] is not None)
+            for name, rows in (("full", full), ("asha", asha))
+        }
+        target = min(best.values())
+        times = {"full": time_to(full, target), "asha": time_to(asha, target)}
+        for name, rows in (("full", full), ("asha", asha)):
+            pruned = sum(r["state"] == "PRUNED" for r in rows)
+            print(
+                f"{seed:>4} {name:>5} {len(rows) - pruned:>4} {pruned:>6} "
+                f"{sum(r['epochs'] for r in rows):>6} {rows[-1]['t']:>8.1f} "
+                f"{best[name]:>8.4f} {target:>7.4f} {times[name]:>11.1f}"
+            )
+        ratios.append(times["asha"] / times["full"])
+        total_full += times["full"]
+        total_asha += times["asha"]
+    print("-" * len(header))
+    print("time-to-target ratio ASHA/full per seed: " + ", ".join(f"{r:.3f}" for r in ratios))
+    print(f"overall ratio (sum of times): {total_asha / total_full:.3f}  (target <= 0.333)")
+
+
+if __name__ == "__main__":
+    main()
