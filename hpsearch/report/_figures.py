@@ -115,8 +115,10 @@ def history_figure(record: Any, *, hover: dict[int, str] | None = None) -> Any:
         fig.add_trace(go.Scatter(
             x=data["number"], y=data["value"], mode="markers", name="trial",
             marker={"color": BLUE, "size": 6, "opacity": 0.55},
-            hovertext=_texts(hover, data["number"], [f"{esc(o.name)} = {_fmt(v)}"
-                                                     for v in data["value"]]),
+            hovertext=_texts(hover if i == 1 else {}, data["number"],
+                             [f"{esc(o.name)} = {_fmt(v)}" for v in data["value"]])
+            if i == 1 else [f"trial {n}<br>{esc(o.name)} = {_fmt(v)}"
+                            for n, v in zip(data["number"], data["value"])],
             hoverinfo="text", showlegend=i == 1, legendgroup="trial"), row=i, col=1)
         fig.add_trace(go.Scatter(
             x=data["number"], y=data["best"], mode="lines", name="best so far",
@@ -351,6 +353,15 @@ def slice_figure(record: Any, *, objective: _data.Objective | None = None) -> An
                   height=max(320, 280 * rows))
 
 
+def _gapped(curves: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Steps and values of several trials as one line each, split by NaN gaps (typed arrays)."""
+    curves = curves.sort_values(["number", "step"], kind="stable")
+    starts = np.flatnonzero(np.diff(curves["number"].to_numpy()) != 0) + 1
+    xs = np.insert(curves["step"].to_numpy(dtype=float), starts, np.nan)
+    ys = np.insert(curves["value"].to_numpy(dtype=float), starts, np.nan)
+    return xs, ys
+
+
 def learning_curves_figure(record: Any) -> Any | None:
     """Intermediate values per trial; pruned trials in red with an x where they stopped."""
     go = _go()
@@ -363,20 +374,13 @@ def learning_curves_figure(record: Any) -> Any | None:
         part = curves[curves["state"] == state]
         if part.empty:
             continue
-        xs: list[Any] = []
-        ys: list[Any] = []
-        for _, g in part.groupby("number", sort=True):
-            xs += [*g["step"].tolist(), None]
-            ys += [*g["value"].tolist(), None]
+        xs, ys = _gapped(part)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name,
                                  line={"color": color, "width": width}, opacity=0.55,
                                  hoverinfo="skip", connectgaps=False))
     other = curves[~curves["state"].isin(["COMPLETE", "PRUNED"])]
     if not other.empty:
-        xs, ys = [], []
-        for _, g in other.groupby("number", sort=True):
-            xs += [*g["step"].tolist(), None]
-            ys += [*g["value"].tolist(), None]
+        xs, ys = _gapped(other)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="failed / running",
                                  line={"color": GREY, "width": 1}, hoverinfo="skip"))
     ends = curves.groupby("number", sort=True).tail(1)

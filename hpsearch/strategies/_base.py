@@ -125,8 +125,11 @@ class SpaceRandomSampler(BaseSampler):
         if dim is not None and not isinstance(dim, Constant):
             value = dim.sample(rng)
             stored = dim.encode(value) if isinstance(dim, Categorical) else value
-            if param_distribution._contains(param_distribution.to_internal_repr(stored)):
-                return stored
+            try:
+                if param_distribution._contains(param_distribution.to_internal_repr(stored)):
+                    return stored
+            except ValueError:
+                pass  # the distribution differs from the space: draw from it instead
         # A parameter outside the space (or a distribution that differs from it): uniform.
         fallback = optuna.samplers.RandomSampler(seed=int(rng.integers(2**31)))
         return fallback.sample_independent(study, trial, param_name, param_distribution)

@@ -87,3 +87,20 @@ def test_n_startup_trials_is_passed_on():
     assert strategy.chosen == "gp"
     assert strategy.sampler is strategy.inner.sampler
     assert strategy.sampler._n_startup_trials == 4
+
+
+def test_bayes_gp_runs_and_resumes_on_the_same_study():
+    space = load_space(MIXED)
+    first = BayesStrategy(space, seed=0, budget=20, n_startup_trials=3)
+    assert first.chosen == "gp"
+    for _ in range(5):
+        s = first.ask()
+        space.check_params(s.params)
+        first.tell(s, s.params["x"] ** 2 + (s.params["k"] != "b"))
+    again = BayesStrategy(space, seed=0, budget=20, n_startup_trials=3).attach(first.study)
+    # Reseeded on resume, and the inner strategy shares the sampler the study now uses.
+    assert again.sampler is first.study.sampler is again.inner.sampler
+    assert again.sampler is not first.sampler
+    s = again.ask()
+    again.tell(s, 0.0)
+    assert len(again.study.trials) == 6

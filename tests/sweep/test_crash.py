@@ -90,3 +90,54 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
         assert retry[0].state.name == "COMPLETE"
     table = pd.read_csv(out / "trials.csv")
     assert (table["state"] == "COMPLETE").sum() == BUDGET
+
+
+def test_ctrl_c_stops_cleanly_and_the_sweep_resumes(tmp_path):
+    space = tmp_path / "space.yaml"
+    space.write_text(
+        yaml.safe_dump(
+            {
+                "name": "interrupt",
+                "objective": {"type": "python", "function": "objectives_for_tests:slow_quadratic"},
+                "strategy": {"name": "random", "seed": 5},
+                "budget": {"trials": 6},
+                "parameters": {"x": {"type": "float", "low": -1, "high": 1}},
+            }
+        )
+    )
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    driver = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hpsearch",
+            "run",
+            str(space),
+            "--out",
+            str(out),
+            "--quiet",
+            "--no-report",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while _complete_rows(out / "trials.csv") < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    driver.send_signal(signal.SIGINT)
+    _, err = driver.communicate(timeout=30)
+    assert driver.returncode == 130
+    assert "hpsearch resume" in err and "Traceback" not in err
+    resumed = subprocess.run(
+        [sys.executable, "-m", "hpsearch", "resume", str(out), "--quiet", "--no-report"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    table = pd.read_csv(out / "trials.csv")
+    assert (table["state"] == "COMPLETE").sum() == 6
+    assert not table["state"].isin(["RUNNING", "WAITING"]).any()
