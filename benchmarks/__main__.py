@@ -58,24 +58,44 @@ def _csv(text: str | None) -> list[str] | None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from benchmarks.quality.harness import TIERS
 
-    parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--tier", choices=list(TIERS), default="quick")
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md",
-                        help="results markdown (only its search-quality block is rewritten)")
-    parser.add_argument("--json", type=Path, default=None,
-                        help="raw numbers (default benchmarks/results/quality_<tier>.json)")
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="worker processes (default: 2, or 1 on one CPU)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "RESULTS.md",
+        help="results markdown (only its search-quality block is rewritten)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="raw numbers (default benchmarks/results/quality_<tier>.json)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="worker processes (default: 2, or 1 on one CPU)",
+    )
     parser.add_argument("--problems", help="comma-separated subset of the tier's problems")
     parser.add_argument("--methods", help="comma-separated subset of the methods")
     parser.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
     parser.add_argument("--budgets", help="comma-separated budgets, e.g. 20,50")
     parser.add_argument("--fresh", action="store_true", help="ignore finished runs on disk")
-    parser.add_argument("--no-collect", action="store_true",
-                        help="full tier: skip the overhead/report/ASHA/Ray benchmarks")
-    parser.add_argument("--collect-timeout", type=float, default=3600.0,
-                        help="seconds allowed to each collected benchmark")
+    parser.add_argument(
+        "--no-collect",
+        action="store_true",
+        help="full tier: skip the overhead/report/ASHA/Ray benchmarks",
+    )
+    parser.add_argument(
+        "--collect-timeout",
+        type=float,
+        default=3600.0,
+        help="seconds allowed to each collected benchmark",
+    )
     return parser.parse_args(argv)
 
 
@@ -83,8 +103,11 @@ def _progress(record: dict[str, Any], done: int, total: int) -> None:
     finite = [v for v in record["values"] if v is not None]
     best = f"{min(finite):.5g}" if finite else "nan"
     status = f"ERROR {record['error']}" if record["error"] else f"best {best}"
-    print(f"[{done}/{total}] {record['problem']} {record['method']} seed {record['seed']}: "
-          f"{status} ({record['seconds']:.1f} s)", flush=True)
+    print(
+        f"[{done}/{total}] {record['problem']} {record['method']} seed {record['seed']}: "
+        f"{status} ({record['seconds']:.1f} s)",
+        flush=True,
+    )
 
 
 def run_quality(args: argparse.Namespace) -> dict[str, Any]:
@@ -94,19 +117,25 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.quality.scoring import summarize
 
     budgets = [int(b) for b in _csv(args.budgets)] if args.budgets else None
-    tier = select(TIERS[args.tier], problems=_csv(args.problems), methods=_csv(args.methods),
-                  seeds=args.seeds, budgets=budgets)
+    tier = select(
+        TIERS[args.tier],
+        problems=_csv(args.problems),
+        methods=_csv(args.methods),
+        seeds=args.seeds,
+        budgets=budgets,
+    )
     if RANDOM_BASELINE not in tier.methods:
         tier = select(tier, methods=(*tier.methods, RANDOM_BASELINE))
     results = HERE / "results"
     json_path = args.json or results / f"quality_{tier.name}.json"
     runs_file = json_path.with_suffix(".runs.jsonl")
-    print(f"tier {tier.name}: {len(tier.problems)} problems x {len(tier.methods)} methods x "
-          f"{tier.seeds} seeds, {tier.n_trials} trials per run, {args.jobs} worker(s)",
-          flush=True)
+    print(
+        f"tier {tier.name}: {len(tier.problems)} problems x {len(tier.methods)} methods x "
+        f"{tier.seeds} seeds, {tier.n_trials} trials per run, {args.jobs} worker(s)",
+        flush=True,
+    )
     start = time.perf_counter()
-    runs = run_tier(tier, jobs=args.jobs, runs_file=runs_file, fresh=args.fresh,
-                    progress=_progress)
+    runs = run_tier(tier, jobs=args.jobs, runs_file=runs_file, fresh=args.fresh, progress=_progress)
     wall = time.perf_counter() - start
     summary = summarize(runs, tier.budgets, baseline=RANDOM_BASELINE)
     now = datetime.now(timezone.utc)
@@ -114,18 +143,36 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         shown = json_path.resolve().relative_to(HERE.parent)
     except ValueError:
         shown = json_path
-    body = render(tier=tier.name, problems=tier.problems, methods=tier.methods, seeds=tier.seeds,
-                  budgets=tier.budgets, runs=runs, summary=summary, wall_seconds=wall,
-                  jobs=args.jobs, notes=tier.notes, json_path=str(shown), when=now)
+    body = render(
+        tier=tier.name,
+        problems=tier.problems,
+        methods=tier.methods,
+        seeds=tier.seeds,
+        budgets=tier.budgets,
+        runs=runs,
+        summary=summary,
+        wall_seconds=wall,
+        jobs=args.jobs,
+        notes=tier.notes,
+        json_path=str(shown),
+        when=now,
+    )
     write_section(args.out, "quality", body, heading="## Search quality")
     json_path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "tier": tier.name,
         "date": now.isoformat(timespec="seconds"),
         "machine": machine(),
-        "config": {"problems": tier.problems, "methods": tier.methods, "seeds": tier.seeds,
-                   "budgets": tier.budgets, "n_trials": tier.n_trials, "capped": tier.capped,
-                   "baseline": RANDOM_BASELINE, "jobs": args.jobs},
+        "config": {
+            "problems": tier.problems,
+            "methods": tier.methods,
+            "seeds": tier.seeds,
+            "budgets": tier.budgets,
+            "n_trials": tier.n_trials,
+            "capped": tier.capped,
+            "baseline": RANDOM_BASELINE,
+            "jobs": args.jobs,
+        },
         "wall_seconds": wall,
         "summary": summary,
         "runs": runs,
@@ -142,9 +189,12 @@ def run_collected(args: argparse.Namespace) -> None:
     """Run the other engineers' benchmarks, each in its own process, into one block."""
     from benchmarks.quality.report import write_section
 
-    parts = [f"_Gathered by `python -m benchmarks --tier full` on "
-             f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; each benchmark "
-             "ran as `python -m benchmarks.<name>` with its defaults._", ""]
+    parts = [
+        f"_Gathered by `python -m benchmarks --tier full` on "
+        f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; each benchmark "
+        "ran as `python -m benchmarks.<name>` with its defaults._",
+        "",
+    ]
     for name in COLLECTED:
         parts.append(f"### `{name}`")
         parts.append("")
@@ -154,21 +204,35 @@ def run_collected(args: argparse.Namespace) -> None:
         print(f"running benchmarks.{name} ...", flush=True)
         start = time.perf_counter()
         try:
-            done = subprocess.run([sys.executable, "-m", f"benchmarks.{name}"],
-                                  cwd=HERE.parent, capture_output=True, text=True,
-                                  timeout=args.collect_timeout)
+            done = subprocess.run(
+                [sys.executable, "-m", f"benchmarks.{name}"],
+                cwd=HERE.parent,
+                capture_output=True,
+                text=True,
+                timeout=args.collect_timeout,
+            )
         except subprocess.TimeoutExpired:
             parts += [f"Not finished: stopped after {args.collect_timeout:.0f} s.", ""]
             continue
         took = time.perf_counter() - start
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-            parts += [f"Failed (exit {done.returncode}, {took:.0f} s):", "", "```",
-                      *tail, "```", ""]
+            parts += [
+                f"Failed (exit {done.returncode}, {took:.0f} s):",
+                "",
+                "```",
+                *tail,
+                "```",
+                "",
+            ]
         else:
             parts += [f"Ran in {took:.0f} s; its output:", "", done.stdout.strip(), ""]
-    write_section(args.out, "collected", "\n".join(parts),
-                  heading="## Overhead, reports, ASHA and Ray (gathered by the full tier)")
+    write_section(
+        args.out,
+        "collected",
+        "\n".join(parts),
+        heading="## Overhead, reports, ASHA and Ray (gathered by the full tier)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,30 +26,40 @@ TARGET_MB = 10.0
 
 def make_record(n_trials: int, *, seed: int = 0) -> SweepRecord:
     """Two objectives, five params, about 10% pruned and 3% failed, 10 steps per trial."""
-    space = load_space({
-        "name": "bench",
-        "objective": {"type": "python", "function": "bench:objective"},
-        "metrics": [{"name": "accuracy", "goal": "maximize"},
-                    {"name": "latency_ms", "goal": "minimize"}],
-        "strategy": {"name": "random", "seed": seed},
-        "parameters": {
-            "lr": {"type": "float", "low": 1e-5, "high": 1e-1, "log": True},
-            "dropout": {"type": "float", "low": 0.0, "high": 0.6},
-            "layers": {"type": "int", "low": 1, "high": 8},
-            "width": {"type": "categorical", "choices": [64, 128, 256, 512]},
-            "optimizer": {"type": "categorical", "choices": ["adam", "sgd", "rmsprop"]},
-        },
-    })
+    space = load_space(
+        {
+            "name": "bench",
+            "objective": {"type": "python", "function": "bench:objective"},
+            "metrics": [
+                {"name": "accuracy", "goal": "maximize"},
+                {"name": "latency_ms", "goal": "minimize"},
+            ],
+            "strategy": {"name": "random", "seed": seed},
+            "parameters": {
+                "lr": {"type": "float", "low": 1e-5, "high": 1e-1, "log": True},
+                "dropout": {"type": "float", "low": 0.0, "high": 0.6},
+                "layers": {"type": "int", "low": 1, "high": 8},
+                "width": {"type": "categorical", "choices": [64, 128, 256, 512]},
+                "optimizer": {"type": "categorical", "choices": ["adam", "sgd", "rmsprop"]},
+            },
+        }
+    )
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.create_study(directions=["maximize", "minimize"],
-                                sampler=optuna.samplers.RandomSampler(seed=seed))
+    study = optuna.create_study(
+        directions=["maximize", "minimize"], sampler=optuna.samplers.RandomSampler(seed=seed)
+    )
     rng = np.random.default_rng(seed)
     curves = []
     for _ in range(n_trials):
         trial = study.ask()
         p = space.suggest(trial)
-        acc = (0.95 - 0.05 * abs(math.log10(p["lr"]) + 3) - 0.1 * p["dropout"] ** 2
-               + 0.01 * p["layers"] + rng.normal(0, 0.01))
+        acc = (
+            0.95
+            - 0.05 * abs(math.log10(p["lr"]) + 3)
+            - 0.1 * p["dropout"] ** 2
+            + 0.01 * p["layers"]
+            + rng.normal(0, 0.01)
+        )
         latency = p["layers"] * p["width"] / 64 + rng.normal(0, 0.3)
         steps = 10
         state = None
@@ -59,11 +69,19 @@ def make_record(n_trials: int, *, seed: int = 0) -> SweepRecord:
         elif rng.random() < 0.10:
             steps = int(rng.integers(1, 6))
             state = optuna.trial.TrialState.PRUNED
-        curves += [{"number": trial.number, "step": s, "value": acc * (1 - 0.5 ** (s + 1))}
-                   for s in range(steps)]
+        curves += [
+            {"number": trial.number, "step": s, "value": acc * (1 - 0.5 ** (s + 1))}
+            for s in range(steps)
+        ]
         if state is None:
-            trial.set_user_attr("hpsearch:metrics", {"accuracy": acc, "latency_ms": latency,
-                                                     "params_m": p["layers"] * p["width"] / 1e3})
+            trial.set_user_attr(
+                "hpsearch:metrics",
+                {
+                    "accuracy": acc,
+                    "latency_ms": latency,
+                    "params_m": p["layers"] * p["width"] / 1e3,
+                },
+            )
             study.tell(trial, [acc, latency])
         else:
             study.tell(trial, state=state)
@@ -112,8 +130,10 @@ def main() -> None:
         print(f"{name:42s} {seconds:8.2f}  {size}")
     ok = t_total < TARGET_S and size_mb < TARGET_MB
     print("-" * 62)
-    print(f"target: < {TARGET_S:.0f} s and < {TARGET_MB:.0f} MB per report -> "
-          f"{'OK' if ok else 'MISSED'} ({out})")
+    print(
+        f"target: < {TARGET_S:.0f} s and < {TARGET_MB:.0f} MB per report -> "
+        f"{'OK' if ok else 'MISSED'} ({out})"
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import json
 import multiprocessing
 import os
@@ -29,10 +31,20 @@ __all__ = ["TIERS", "Tier", "run_one", "run_tier"]
 
 ALL_METHODS = tuple(METHODS)
 #: Rough relative cost, to start the slow runs first and balance the workers.
-_COST = {"skopt:gp_minimize": 6, "hpsearch:skopt": 6, "hpsearch:gp": 3, "optuna:gp": 3,
-         "hpsearch:bayes": 3}
-_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+_COST = {
+    "skopt:gp_minimize": 6,
+    "hpsearch:skopt": 6,
+    "hpsearch:gp": 3,
+    "optuna:gp": 3,
+    "hpsearch:bayes": 3,
+}
+_THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 @dataclass(frozen=True)
@@ -64,16 +76,31 @@ class Tier:
 
 
 TIERS: dict[str, Tier] = {
-    "tiny": Tier("tiny", problems=("branin", "elasticnet_diabetes"),
-                 methods=("hpsearch:random", "sklearn:random"), seeds=2, budgets=(5,),
-                 capped=True, notes="A smoke test of the harness."),
-    "quick": Tier("quick",
-                  problems=tuple(p.name for p in SYNTHETIC) + ("knn_wine", "elasticnet_diabetes"),
-                  seeds=5, budgets=(20, 50), capped=True,
-                  notes="Synthetic functions + 2 cheap sklearn problems; gp_minimize's "
-                        "acquisition is optimized by sampling (capped)."),
-    "full": Tier("full", problems=tuple(PROBLEMS), seeds=5, budgets=(20, 50, 100),
-                 notes="Every problem and method, peers at their defaults."),
+    "tiny": Tier(
+        "tiny",
+        problems=("branin", "elasticnet_diabetes"),
+        methods=("hpsearch:random", "sklearn:random"),
+        seeds=2,
+        budgets=(5,),
+        capped=True,
+        notes="A smoke test of the harness.",
+    ),
+    "quick": Tier(
+        "quick",
+        problems=(*(p.name for p in SYNTHETIC), "knn_wine", "elasticnet_diabetes"),
+        seeds=5,
+        budgets=(20, 50),
+        capped=True,
+        notes="Synthetic functions + 2 cheap sklearn problems; gp_minimize's "
+        "acquisition is optimized by sampling (capped).",
+    ),
+    "full": Tier(
+        "full",
+        problems=tuple(PROBLEMS),
+        seeds=5,
+        budgets=(20, 50, 100),
+        notes="Every problem and method, peers at their defaults.",
+    ),
 }
 
 
@@ -86,6 +113,26 @@ def _limit_threads() -> None:
     threadpool_limits(1)
 
 
+def _fingerprint(*globs: str) -> str:
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha1()
+    for pattern in globs:
+        for path in sorted(root.glob(pattern)):
+            # The syntax tree, not the bytes: reformatting or comments do not invalidate runs.
+            tree = ast.dump(ast.parse(path.read_text()))
+            digest.update(path.name.encode() + b"\0" + tree.encode())
+    return digest.hexdigest()[:12]
+
+
+def code_version(method: str) -> str:
+    """A hash of the code a method's values depend on (the problems; hpsearch's strategies and
+    space for ``hpsearch:*``): a finished run is reused only while it is unchanged."""
+    parts = ["benchmarks/quality/problems.py", "benchmarks/quality/methods.py"]
+    if method.startswith("hpsearch:"):
+        parts += ["hpsearch/strategies/*.py", "hpsearch/space/*.py"]
+    return _fingerprint(*parts)
+
+
 def _quiet_libraries() -> None:
     import warnings
 
@@ -95,10 +142,12 @@ def _quiet_libraries() -> None:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def run_one(problem: str, method: str, seed: int, n_trials: int,
-            capped: bool = False) -> dict[str, Any]:
+def run_one(
+    problem: str, method: str, seed: int, n_trials: int, capped: bool = False
+) -> dict[str, Any]:
     """One run as a record: its values in trial order, wall and CPU seconds, any error."""
     _quiet_libraries()
+    version = code_version(method)
     wall, cpu = time.perf_counter(), time.process_time()
     error = None
     try:
@@ -115,6 +164,7 @@ def run_one(problem: str, method: str, seed: int, n_trials: int,
         "seconds": time.perf_counter() - wall,
         "cpu_seconds": time.process_time() - cpu,
         "error": error,
+        "version": version,
     }
 
 
@@ -130,10 +180,14 @@ def _load(path: Path | None) -> dict[tuple, dict[str, Any]]:
     if path is None or not path.exists():
         return {}
     done = {}
+    versions: dict[str, str] = {}
     for line in path.read_text().splitlines():
         try:
             record = json.loads(line)
-            if record.get("error") is None:
+            method = record["method"]
+            if method not in versions:
+                versions[method] = code_version(method)
+            if record.get("error") is None and record.get("version") == versions[method]:
                 done[_key(record)] = record
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             continue  # a line cut short by an interruption
@@ -190,15 +244,20 @@ def run_tier(
                 finished(_run_task(task))
     else:
         ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(jobs, initializer=_limit_threads, maxtasksperchild=50) as pool:
+        with ctx.Pool(jobs, initializer=_limit_threads, maxtasksperchild=20) as pool:
             for record in pool.imap_unordered(_run_task, todo):
                 finished(record)
     return [records[t] for t in tasks if t in records]
 
 
-def select(tier: Tier, *, problems: Iterable[str] | None = None,
-           methods: Iterable[str] | None = None, seeds: int | None = None,
-           budgets: Iterable[int] | None = None) -> Tier:
+def select(
+    tier: Tier,
+    *,
+    problems: Iterable[str] | None = None,
+    methods: Iterable[str] | None = None,
+    seeds: int | None = None,
+    budgets: Iterable[int] | None = None,
+) -> Tier:
     """``tier`` restricted or changed (a reduced run of the full tier, for example)."""
     changes: dict[str, Any] = {}
     if problems is not None:

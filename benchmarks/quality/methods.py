@@ -114,11 +114,15 @@ def _skopt_dimensions(problem: Problem) -> tuple[list[Any], list[Any]]:
         if isinstance(d, Categorical):
             dims.append(skopt.space.Categorical(list(d.choices), name=d.name))
         elif isinstance(d, Int):
-            dims.append(skopt.space.Integer(int(d.low), int(d.high),
-                                            prior="log-uniform" if d.log else "uniform"))
+            dims.append(
+                skopt.space.Integer(
+                    int(d.low), int(d.high), prior="log-uniform" if d.log else "uniform"
+                )
+            )
         elif isinstance(d, Float):
-            dims.append(skopt.space.Real(d.low, d.high,
-                                         prior="log-uniform" if d.log else "uniform"))
+            dims.append(
+                skopt.space.Real(d.low, d.high, prior="log-uniform" if d.log else "uniform")
+            )
         else:  # pragma: no cover - the suite has no other kind
             raise TypeError(f"unsupported dimension {d!r}")
         names.append(d)
@@ -136,8 +140,9 @@ def _active(problem: Problem, flat: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def skopt_gp_minimize(problem: Problem, seed: int, n_trials: int,
-                      capped: bool = False) -> list[float]:
+def skopt_gp_minimize(
+    problem: Problem, seed: int, n_trials: int, capped: bool = False
+) -> list[float]:
     from skopt import gp_minimize
 
     dims, spec = _skopt_dimensions(problem)
@@ -153,8 +158,14 @@ def skopt_gp_minimize(problem: Problem, seed: int, n_trials: int,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         options = {"acq_optimizer": "sampling"} if capped else {}
-        gp_minimize(objective, dims, n_calls=n_trials, random_state=seed,
-                    n_initial_points=min(10, n_trials), **options)
+        gp_minimize(
+            objective,
+            dims,
+            n_calls=n_trials,
+            random_state=seed,
+            n_initial_points=min(10, n_trials),
+            **options,
+        )
     return values
 
 
@@ -205,8 +216,7 @@ def param_distributions(problem: Problem) -> list[dict[str, Any]]:
     return branches
 
 
-def sklearn_random(problem: Problem, seed: int, n_trials: int,
-                   capped: bool = False) -> list[float]:
+def sklearn_random(problem: Problem, seed: int, n_trials: int, capped: bool = False) -> list[float]:
     from sklearn.model_selection import ParameterSampler, RandomizedSearchCV
 
     dists = param_distributions(problem)
@@ -216,9 +226,17 @@ def sklearn_random(problem: Problem, seed: int, n_trials: int,
     estimator, x, y, cv, scoring = problem.sklearn()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        search = RandomizedSearchCV(estimator, dists, n_iter=n_trials, cv=cv, scoring=scoring,
-                                    refit=False, random_state=seed, n_jobs=1,
-                                    error_score=np.nan)
+        search = RandomizedSearchCV(
+            estimator,
+            dists,
+            n_iter=n_trials,
+            cv=cv,
+            scoring=scoring,
+            refit=False,
+            random_state=seed,
+            n_jobs=1,
+            error_score=np.nan,
+        )
         search.fit(x, y)
     scores = np.asarray(search.cv_results_["mean_test_score"], dtype=float)
     return [-float(s) if math.isfinite(s) else math.nan for s in scores]
@@ -233,8 +251,9 @@ METHODS: dict[str, Callable[..., list[float]]] = {
 }
 
 
-def run_method(name: str, problem: Problem, *, seed: int, n_trials: int,
-               capped: bool = False) -> list[float]:
+def run_method(
+    name: str, problem: Problem, *, seed: int, n_trials: int, capped: bool = False
+) -> list[float]:
     """Run method ``name`` on ``problem`` for ``n_trials`` trials; the values in trial order.
 
     Raises:

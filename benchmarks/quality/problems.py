@@ -69,13 +69,26 @@ def branin(x1: float, x2: float) -> float:
     return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
 
 
-_H6_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
-_H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                         [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+_H6_A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ]
+)
+_H6_P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
 _H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-_H3_P = 1e-4 * np.array([[3689, 1170, 2673], [4699, 4387, 7470],
-                         [1091, 8732, 5547], [381, 5743, 8828]])
+_H3_P = 1e-4 * np.array(
+    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+)
 _H_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 
 
@@ -93,8 +106,12 @@ def rosenbrock(x: np.ndarray) -> float:
 def ackley(x: np.ndarray) -> float:
     """Ackley; minimum 0 at the origin."""
     d = len(x)
-    return float(-20 * np.exp(-0.2 * np.sqrt(np.sum(x**2) / d))
-                 - np.exp(np.sum(np.cos(2 * np.pi * x)) / d) + 20 + np.e)
+    return float(
+        -20 * np.exp(-0.2 * np.sqrt(np.sum(x**2) / d))
+        - np.exp(np.sum(np.cos(2 * np.pi * x)) / d)
+        + 20
+        + np.e
+    )
 
 
 def levy(x: np.ndarray) -> float:
@@ -136,33 +153,75 @@ def _conditional(params: dict[str, Any]) -> float:
 
 
 SYNTHETIC: tuple[Problem, ...] = (
-    Problem("branin", "synthetic",
-            {"x1": {"type": "float", "low": -5, "high": 10},
-             "x2": {"type": "float", "low": 0, "high": 15}},
-            lambda p: branin(p["x1"], p["x2"]), 0.397887, "Branin, 2-D"),
-    Problem("hartmann6", "synthetic", _box("x", 6, 0, 1),
-            lambda p: hartmann(_vector(p, "x", 6)), -3.32237, "Hartmann, 6-D"),
-    Problem("rosenbrock4", "synthetic", _box("x", 4, -5, 10),
-            lambda p: rosenbrock(_vector(p, "x", 4)), 0.0, "Rosenbrock, 4-D on [-5, 10]"),
-    Problem("ackley5", "synthetic", _box("x", 5, -32.768, 32.768),
-            lambda p: ackley(_vector(p, "x", 5)), 0.0, "Ackley, 5-D on [-32.8, 32.8]"),
-    Problem("levy4", "synthetic", _box("x", 4, -10, 10),
-            lambda p: levy(_vector(p, "x", 4)), 0.0, "Levy, 4-D on [-10, 10]"),
-    Problem("hartmann3_cat", "synthetic",
-            {**_box("x", 3, 0, 1),
-             "variant": {"type": "categorical", "choices": list(_VARIANTS)}},
-            _hartmann3_categorical, -3.86278,
-            "Hartmann-3 + a 4-way categorical (transform and penalty)"),
-    Problem("conditional3", "synthetic",
-            {"branch": {"type": "categorical", "choices": ["branin", "rosenbrock", "sphere"]},
-             "b_x1": {"type": "float", "low": -5, "high": 10, "when": {"branch": "branin"}},
-             "b_x2": {"type": "float", "low": 0, "high": 15, "when": {"branch": "branin"}},
-             **{f"r_x{i}": {"type": "float", "low": -2, "high": 2,
-                            "when": {"branch": "rosenbrock"}} for i in range(3)},
-             "s_x": {"type": "float", "low": 0, "high": 10, "when": {"branch": "sphere"}},
-             "s_k": {"type": "int", "low": 0, "high": 10, "when": {"branch": "sphere"}}},
-            _conditional, 0.0,
-            "conditional: branch -> Branin (2-D) | Rosenbrock/50 (3-D) | 1-D + int"),
+    Problem(
+        "branin",
+        "synthetic",
+        {
+            "x1": {"type": "float", "low": -5, "high": 10},
+            "x2": {"type": "float", "low": 0, "high": 15},
+        },
+        lambda p: branin(p["x1"], p["x2"]),
+        0.397887,
+        "Branin, 2-D",
+    ),
+    Problem(
+        "hartmann6",
+        "synthetic",
+        _box("x", 6, 0, 1),
+        lambda p: hartmann(_vector(p, "x", 6)),
+        -3.32237,
+        "Hartmann, 6-D",
+    ),
+    Problem(
+        "rosenbrock4",
+        "synthetic",
+        _box("x", 4, -5, 10),
+        lambda p: rosenbrock(_vector(p, "x", 4)),
+        0.0,
+        "Rosenbrock, 4-D on [-5, 10]",
+    ),
+    Problem(
+        "ackley5",
+        "synthetic",
+        _box("x", 5, -32.768, 32.768),
+        lambda p: ackley(_vector(p, "x", 5)),
+        0.0,
+        "Ackley, 5-D on [-32.8, 32.8]",
+    ),
+    Problem(
+        "levy4",
+        "synthetic",
+        _box("x", 4, -10, 10),
+        lambda p: levy(_vector(p, "x", 4)),
+        0.0,
+        "Levy, 4-D on [-10, 10]",
+    ),
+    Problem(
+        "hartmann3_cat",
+        "synthetic",
+        {**_box("x", 3, 0, 1), "variant": {"type": "categorical", "choices": list(_VARIANTS)}},
+        _hartmann3_categorical,
+        -3.86278,
+        "Hartmann-3 + a 4-way categorical (transform and penalty)",
+    ),
+    Problem(
+        "conditional3",
+        "synthetic",
+        {
+            "branch": {"type": "categorical", "choices": ["branin", "rosenbrock", "sphere"]},
+            "b_x1": {"type": "float", "low": -5, "high": 10, "when": {"branch": "branin"}},
+            "b_x2": {"type": "float", "low": 0, "high": 15, "when": {"branch": "branin"}},
+            **{
+                f"r_x{i}": {"type": "float", "low": -2, "high": 2, "when": {"branch": "rosenbrock"}}
+                for i in range(3)
+            },
+            "s_x": {"type": "float", "low": 0, "high": 10, "when": {"branch": "sphere"}},
+            "s_k": {"type": "int", "low": 0, "high": 10, "when": {"branch": "sphere"}},
+        },
+        _conditional,
+        0.0,
+        "conditional: branch -> Branin (2-D) | Rosenbrock/50 (3-D) | 1-D + int",
+    ),
 )
 
 
@@ -192,9 +251,12 @@ def _cv(classification: bool) -> Any:
 def _dataset(name: str, subset: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     from sklearn import datasets
 
-    loader = {"digits": datasets.load_digits, "wine": datasets.load_wine,
-              "breast_cancer": datasets.load_breast_cancer,
-              "diabetes": datasets.load_diabetes}[name]
+    loader = {
+        "digits": datasets.load_digits,
+        "wine": datasets.load_wine,
+        "breast_cancer": datasets.load_breast_cancer,
+        "diabetes": datasets.load_diabetes,
+    }[name]
     x, y = loader(return_X_y=True)
     if subset is not None and subset < len(y):
         rng = np.random.default_rng(CV_SEED)
@@ -268,8 +330,9 @@ class ScaledKNN(ClassifierMixin, BaseEstimator):
         'minmax'
     """
 
-    def __init__(self, scaler: str = "standard", n_neighbors: int = 5,
-                 weights: str = "uniform", p: int = 2) -> None:
+    def __init__(
+        self, scaler: str = "standard", n_neighbors: int = 5, weights: str = "uniform", p: int = 2
+    ) -> None:
         self.scaler = scaler
         self.n_neighbors = n_neighbors
         self.weights = weights
@@ -280,10 +343,15 @@ class ScaledKNN(ClassifierMixin, BaseEstimator):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
-        scalers = {"none": "passthrough", "standard": StandardScaler(),
-                   "minmax": MinMaxScaler(), "robust": RobustScaler()}
-        knn = KNeighborsClassifier(n_neighbors=int(self.n_neighbors), weights=self.weights,
-                                   p=int(self.p))
+        scalers = {
+            "none": "passthrough",
+            "standard": StandardScaler(),
+            "minmax": MinMaxScaler(),
+            "robust": RobustScaler(),
+        }
+        knn = KNeighborsClassifier(
+            n_neighbors=int(self.n_neighbors), weights=self.weights, p=int(self.p)
+        )
         self.model_ = make_pipeline(scalers[self.scaler], knn).fit(x, y)
         self.classes_ = self.model_.classes_
         return self
@@ -296,48 +364,82 @@ class ScaledKNN(ClassifierMixin, BaseEstimator):
 
 
 def _sk(name: str, setup: Callable, parameters: dict[str, Any], description: str) -> Problem:
-    return Problem(name, "sklearn", parameters, _sklearn_objective(setup), None, description,
-                   setup)
+    return Problem(name, "sklearn", parameters, _sklearn_objective(setup), None, description, setup)
 
 
 SKLEARN: tuple[Problem, ...] = (
-    _sk("svm_digits", _setup_svm,
-        {"kernel": {"type": "categorical", "choices": ["rbf", "poly", "sigmoid"]},
-         "C": {"type": "float", "low": 1e-2, "high": 1e3, "log": True},
-         "gamma": {"type": "float", "low": 1e-4, "high": 1e1, "log": True},
-         "degree": {"type": "int", "low": 2, "high": 5, "when": {"kernel": "poly"}},
-         "coef0": {"type": "float", "low": -1, "high": 1, "when": {"kernel": ["poly", "sigmoid"]}}},
-        "SVC on digits (600 samples), 3-fold accuracy; conditional degree/coef0"),
-    _sk("rf_wine", _setup_rf,
-        {"n_estimators": {"type": "int", "low": 10, "high": 150},
-         "max_depth": {"type": "int", "low": 1, "high": 12},
-         "min_samples_leaf": {"type": "int", "low": 1, "high": 20},
-         "max_features": {"type": "float", "low": 0.05, "high": 1.0},
-         "criterion": {"type": "categorical", "choices": ["gini", "entropy"]}},
-        "random forest on wine, 3-fold log loss"),
-    _sk("hgb_breast_cancer", _setup_hgb,
-        {"learning_rate": {"type": "float", "low": 1e-3, "high": 1.0, "log": True},
-         "max_iter": {"type": "int", "low": 10, "high": 200},
-         "max_leaf_nodes": {"type": "int", "low": 2, "high": 64},
-         "min_samples_leaf": {"type": "int", "low": 2, "high": 60},
-         "l2_regularization": {"type": "float", "low": 1e-6, "high": 10.0, "log": True}},
-        "HistGradientBoosting on breast_cancer, 3-fold log loss"),
-    _sk("mlp_digits", _setup_mlp,
-        {"hidden_layer_sizes": {"type": "int", "low": 8, "high": 128},
-         "alpha": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
-         "learning_rate_init": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True},
-         "activation": {"type": "categorical", "choices": ["relu", "tanh", "logistic"]}},
-        "MLPClassifier on digits (500 samples, 60 epochs), 3-fold accuracy"),
-    _sk("knn_wine", _setup_knn,
-        {"scaler": {"type": "categorical", "choices": ["none", "standard", "minmax", "robust"]},
-         "n_neighbors": {"type": "int", "low": 1, "high": 60},
-         "weights": {"type": "categorical", "choices": ["uniform", "distance"]},
-         "p": {"type": "int", "low": 1, "high": 3}},
-        "k-NN (with the scaler as a choice) on wine, 3-fold log loss"),
-    _sk("elasticnet_diabetes", _setup_enet,
-        {"alpha": {"type": "float", "low": 1e-5, "high": 10.0, "log": True},
-         "l1_ratio": {"type": "float", "low": 0.01, "high": 1.0}},
-        "ElasticNet on diabetes, 3-fold mean squared error"),
+    _sk(
+        "svm_digits",
+        _setup_svm,
+        {
+            "kernel": {"type": "categorical", "choices": ["rbf", "poly", "sigmoid"]},
+            "C": {"type": "float", "low": 1e-2, "high": 1e3, "log": True},
+            "gamma": {"type": "float", "low": 1e-4, "high": 1e1, "log": True},
+            "degree": {"type": "int", "low": 2, "high": 5, "when": {"kernel": "poly"}},
+            "coef0": {
+                "type": "float",
+                "low": -1,
+                "high": 1,
+                "when": {"kernel": ["poly", "sigmoid"]},
+            },
+        },
+        "SVC on digits (600 samples), 3-fold accuracy; conditional degree/coef0",
+    ),
+    _sk(
+        "rf_wine",
+        _setup_rf,
+        {
+            "n_estimators": {"type": "int", "low": 10, "high": 150},
+            "max_depth": {"type": "int", "low": 1, "high": 12},
+            "min_samples_leaf": {"type": "int", "low": 1, "high": 20},
+            "max_features": {"type": "float", "low": 0.05, "high": 1.0},
+            "criterion": {"type": "categorical", "choices": ["gini", "entropy"]},
+        },
+        "random forest on wine, 3-fold log loss",
+    ),
+    _sk(
+        "hgb_breast_cancer",
+        _setup_hgb,
+        {
+            "learning_rate": {"type": "float", "low": 1e-3, "high": 1.0, "log": True},
+            "max_iter": {"type": "int", "low": 10, "high": 200},
+            "max_leaf_nodes": {"type": "int", "low": 2, "high": 64},
+            "min_samples_leaf": {"type": "int", "low": 2, "high": 60},
+            "l2_regularization": {"type": "float", "low": 1e-6, "high": 10.0, "log": True},
+        },
+        "HistGradientBoosting on breast_cancer, 3-fold log loss",
+    ),
+    _sk(
+        "mlp_digits",
+        _setup_mlp,
+        {
+            "hidden_layer_sizes": {"type": "int", "low": 8, "high": 128},
+            "alpha": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
+            "learning_rate_init": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True},
+            "activation": {"type": "categorical", "choices": ["relu", "tanh", "logistic"]},
+        },
+        "MLPClassifier on digits (500 samples, 60 epochs), 3-fold accuracy",
+    ),
+    _sk(
+        "knn_wine",
+        _setup_knn,
+        {
+            "scaler": {"type": "categorical", "choices": ["none", "standard", "minmax", "robust"]},
+            "n_neighbors": {"type": "int", "low": 1, "high": 60},
+            "weights": {"type": "categorical", "choices": ["uniform", "distance"]},
+            "p": {"type": "int", "low": 1, "high": 3},
+        },
+        "k-NN (with the scaler as a choice) on wine, 3-fold log loss",
+    ),
+    _sk(
+        "elasticnet_diabetes",
+        _setup_enet,
+        {
+            "alpha": {"type": "float", "low": 1e-5, "high": 10.0, "log": True},
+            "l1_ratio": {"type": "float", "low": 0.01, "high": 1.0},
+        },
+        "ElasticNet on diabetes, 3-fold mean squared error",
+    ),
 )
 
 PROBLEMS: dict[str, Problem] = {p.name: p for p in SYNTHETIC + SKLEARN}

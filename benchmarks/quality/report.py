@@ -23,7 +23,9 @@ from benchmarks.quality.problems import PROBLEMS
 
 __all__ = ["machine", "render", "replace_block", "write_section"]
 
-HEADER = "# Benchmark results\n\nWritten by `python -m benchmarks`; each section says how it was made.\n"
+HEADER = (
+    "# Benchmark results\n\nWritten by `python -m benchmarks`; each section says how it was made.\n"
+)
 
 
 def machine() -> dict[str, Any]:
@@ -38,7 +40,7 @@ def machine() -> dict[str, Any]:
 
 def _fmt(mean: float, se: float | None = None) -> str:
     if not math.isfinite(mean):
-        return "–"
+        return "n/a"
     if se is None or not math.isfinite(se):
         return f"{mean:.1f}"
     return f"{mean:.1f} ± {se:.1f}"
@@ -63,8 +65,10 @@ def bayes_verdict(summary: Mapping[str, Any], method: str = "hpsearch:bayes") ->
             gap = f", {score - runner[2]:.1f} points ahead of `{runner[1]}`" if runner else ""
             parts.append(f"**1st** at budget {budget} ({score:.1f}{gap})")
         else:
-            parts.append(f"**{_ordinal(place)}** at budget {budget} ({score:.1f}, "
-                         f"{leader[2] - score:.1f} points behind `{leader[1]}`)")
+            parts.append(
+                f"**{_ordinal(place)}** at budget {budget} ({score:.1f}, "
+                f"{leader[2] - score:.1f} points behind `{leader[1]}`)"
+            )
     return f"`{method}` ranks " + "; ".join(parts) + "." if parts else ""
 
 
@@ -119,8 +123,7 @@ def render(
         lines += [verdict, ""]
     # Suite table, ranked at the largest budget.
     last = summary[str(max(budgets))]
-    header = ["rank", "method"] + [f"score @{b}" for b in budgets] + [f"wins @{b}"
-                                                                       for b in budgets]
+    header = ["rank", "method"] + [f"score @{b}" for b in budgets] + [f"wins @{b}" for b in budgets]
     lines += ["### Suite ranking", "", _row(header), _row(["---"] * len(header))]
     for place, method, _ in last["ranking"]:
         cells = [str(place), f"`{method}`"]
@@ -139,32 +142,39 @@ def render(
             for p in problems:
                 means = s["problem_means"].get(p, {})
                 mean, se = means.get(method, [math.nan, math.nan])
-                top = max((v[0] for v in means.values() if math.isfinite(v[0])),
-                          default=math.nan)
+                top = max((v[0] for v in means.values() if math.isfinite(v[0])), default=math.nan)
                 text = _fmt(mean, se)
-                cells.append(f"**{text}**" if math.isfinite(mean) and mean >= top - 1e-9
-                             else text)
+                cells.append(f"**{text}**" if math.isfinite(mean) and mean >= top - 1e-9 else text)
             lines.append(_row(cells))
         choices = [f"`{p}` {_bayes_choice(p, n_trials)}" for p in problems]
         lines += ["", f"`bayes` ran (budget {n_trials}): " + ", ".join(choices) + ".", ""]
     # Best values.
-    lines += [f"### Best value found at budget {n_trials} (median over seeds; lower is better)",
-              "", _row(["problem", "description", "known optimum"] + [f"`{m}`" for m in methods]),
-              _row(["---"] * (3 + len(methods)))]
+    lines += [
+        f"### Best value found at budget {n_trials} (median over seeds; lower is better)",
+        "",
+        _row(["problem", "description", "known optimum"] + [f"`{m}`" for m in methods]),
+        _row(["---"] * (3 + len(methods))),
+    ]
     best = last["best"]
     for p in problems:
         prob = PROBLEMS[p]
-        cells = [f"`{p}`", prob.description,
-                 "–" if prob.optimum is None else f"{prob.optimum:.4g}"]
+        cells = [
+            f"`{p}`",
+            prob.description,
+            "n/a" if prob.optimum is None else f"{prob.optimum:.4g}",
+        ]
         for method in methods:
-            values = sorted(v for v in best.get(p, {}).get(method, {}).values()
-                            if math.isfinite(v))
-            cells.append(f"{_median(values):.4g}" if values else "–")
+            values = sorted(v for v in best.get(p, {}).get(method, {}).values() if math.isfinite(v))
+            cells.append(f"{_median(values):.4g}" if values else "n/a")
         lines.append(_row(cells))
     lines.append("")
     # Time.
-    lines += ["### Time per run (seconds, mean over problems and seeds)", "",
-              _row(["method", "wall", "CPU", "runs", "errors"]), _row(["---"] * 5)]
+    lines += [
+        "### Time per run (seconds, mean over problems and seeds)",
+        "",
+        _row(["method", "wall", "CPU", "runs", "errors"]),
+        _row(["---"] * 5),
+    ]
     for method in methods:
         mine = [r for r in runs if r["method"] == method]
         if not mine:
@@ -172,8 +182,9 @@ def render(
         wall = sum(r["seconds"] for r in mine) / len(mine)
         cpu = sum(r.get("cpu_seconds", math.nan) for r in mine) / len(mine)
         errors = sum(1 for r in mine if r.get("error"))
-        lines.append(_row([f"`{method}`", f"{wall:.2f}", f"{cpu:.2f}", str(len(mine)),
-                           str(errors)]))
+        lines.append(
+            _row([f"`{method}`", f"{wall:.2f}", f"{cpu:.2f}", str(len(mine)), str(errors)])
+        )
     lines.append("")
     if json_path:
         lines += [f"Raw numbers (every trial value of every run): `{json_path}`.", ""]

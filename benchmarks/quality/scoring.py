@@ -130,9 +130,10 @@ def rank(means: Mapping[str, float]) -> list[tuple[int, str, float]]:
         >>> rank({"a": 10.0, "b": 30.0, "c": 10.0})
         [(1, 'b', 30.0), (2, 'a', 10.0), (2, 'c', 10.0)]
     """
-    ordered = sorted(means.items(),
-                     key=lambda kv: (not math.isfinite(kv[1]), -kv[1] if math.isfinite(kv[1])
-                                     else 0.0, kv[0]))
+    ordered = sorted(
+        means.items(),
+        key=lambda kv: (not math.isfinite(kv[1]), -kv[1] if math.isfinite(kv[1]) else 0.0, kv[0]),
+    )
     out: list[tuple[int, str, float]] = []
     for i, (method, mean) in enumerate(ordered):
         if out and (out[-1][2] == mean or (math.isnan(mean) and math.isnan(out[-1][2]))):
@@ -182,17 +183,20 @@ def summarize(
             problem = best.setdefault(r["problem"], {})
             problem.setdefault(r["method"], {})[int(r["seed"])] = best_so_far(r["values"], budget)
         scores = {p: normalize(b, baseline=baseline) for p, b in best.items() if baseline in b}
-        problem_means = {p: {m: mean_se(s.values()) for m, s in sc.items()}
-                         for p, sc in scores.items()}
+        problem_means = {
+            p: {m: mean_se(s.values()) for m, s in sc.items()} for p, sc in scores.items()
+        }
         suite = suite_scores(scores)
         out[str(budget)] = {
             "best": best,
             "scores": scores,
-            "problem_means": {p: {m: list(ms) for m, ms in pm.items()}
-                              for p, pm in problem_means.items()},
+            "problem_means": {
+                p: {m: list(ms) for m, ms in pm.items()} for p, pm in problem_means.items()
+            },
             "suite": {m: list(ms) for m, ms in suite.items()},
             "ranking": [list(r) for r in rank({m: ms[0] for m, ms in suite.items()})],
-            "wins": wins({p: {m: ms[0] for m, ms in pm.items()}
-                          for p, pm in problem_means.items()}),
+            "wins": wins(
+                {p: {m: ms[0] for m, ms in pm.items()} for p, pm in problem_means.items()}
+            ),
         }
     return out

@@ -26,6 +26,10 @@ Block keys (all optional but ``dataset``)::
 
 The sweep's metric names pick what is returned and which validation metric is monitored (the
 first one that is a validation metric; ``val_loss`` when none is, or for the default ``value``).
+Each epoch's monitored value is reported (single-metric sweeps only: Optuna does not prune
+multi-objective studies), so the space's ``pruner:`` can stop the trial. A completed trial saves
+its best epoch as ``checkpoint.safetensors`` (or ``.pt``) + ``checkpoint.json`` in its directory
+(one file per fold with k-fold validation); pruned trials save nothing.
 """
 
 from __future__ import annotations

@@ -28,12 +28,17 @@ section.sweep, section.compare { margin-bottom: 36px; }
 h2 { font-size: 19px; margin: 18px 0 2px; }
 h3 { font-size: 15px; margin: 22px 0 8px; color: #374151; }
 .meta { color: var(--muted); font-size: 13px; margin-bottom: 12px; word-break: break-word; }
+.overview { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 16px;
+  align-items: start; margin: 12px 0; }
+.overview .cards { margin: 0; }
+@media (max-width: 1000px) { .overview { grid-template-columns: 1fr; } }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(122px, 1fr)); gap: 10px;
   margin: 12px 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
   padding: 10px 14px; }
 .card .k { color: var(--muted); font-size: 11px; text-transform: uppercase; letter-spacing: .5px; }
 .card .v { font-size: 19px; font-weight: 600; margin-top: 2px; word-break: break-word; }
+.card .v .sub { font-size: 11px; font-weight: 400; color: var(--muted); }
 .card .v.small { font-size: 14px; font-weight: 500; }
 .card.best { border-color: #bfdbfe; background: #eff6ff; }
 .v.good { color: var(--good); } .v.warn { color: var(--warn); } .v.bad { color: var(--bad); }
@@ -47,7 +52,7 @@ h3 { font-size: 15px; margin: 22px 0 8px; color: #374151; }
   border-radius: 8px; padding: 10px 14px; margin: 12px 0; }
 .yaml-box { position: relative; }
 .yaml-box .head { display: flex; justify-content: space-between; align-items: center;
-  padding: 4px 6px 6px; color: var(--muted); font-size: 12px; }
+  padding: 0 2px 6px; color: var(--muted); font-size: 12px; }
 pre.yaml { margin: 0; background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 12px 14px;
   font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow: auto;
   max-height: 360px; white-space: pre; }
@@ -64,7 +69,7 @@ button.copy:hover { background: #f3f4f6; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; }
 th, td { padding: 5px 10px; border-bottom: 1px solid #f1f5f9; text-align: left;
   white-space: nowrap; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 thead th { position: sticky; top: 0; background: #f8fafc; z-index: 1;
   border-bottom: 1px solid var(--line); }
 thead th button { all: unset; cursor: pointer; font-weight: 600; color: #374151; }

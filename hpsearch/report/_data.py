@@ -29,9 +29,11 @@ __all__ = [
     "best_so_far",
     "comparison_table",
     "complete_trials",
+    "dimension",
     "hypervolume",
     "hypervolume_history",
     "is_missing",
+    "label",
     "learning_curves",
     "objectives",
     "parallel_dimensions",
@@ -220,9 +222,9 @@ def hypervolume_history(trials: pd.DataFrame, objs: Sequence[Objective]) -> pd.D
     if len(objs) < 2:
         raise ValueError("hypervolume needs two or more objectives")
     done = complete_trials(trials, objs)
-    signed = np.column_stack(
-        [done[o.column].to_numpy(dtype=float) * o.sign for o in objs]
-    ).reshape(len(done), len(objs))
+    signed = np.column_stack([done[o.column].to_numpy(dtype=float) * o.sign for o in objs]).reshape(
+        len(done), len(objs)
+    )
     if len(done) == 0:
         return pd.DataFrame({"number": [], "hypervolume": []})
     ref = signed.max(axis=0)
@@ -242,17 +244,15 @@ def hypervolume_history(trials: pd.DataFrame, objs: Sequence[Objective]) -> pd.D
 # -- parameter values ------------------------------------------------------------------------
 
 
-def _dimension(space: Any, name: str) -> Any:
-    if space is None:
+def dimension(space: Any, name: str) -> Any:
+    """The space's dimension called ``name``, or None (no space, or not in it)."""
+    if space is None or name not in space:
         return None
-    try:
-        return space[name] if name in space else None
-    except (KeyError, TypeError):
-        return None
+    return space[name]
 
 
 def _is_categorical(space: Any, name: str, column: pd.Series) -> bool:
-    dim = _dimension(space, name)
+    dim = dimension(space, name)
     if dim is not None:
         return getattr(dim, "kind", "") in ("categorical", "constant")
     present = column.dropna()
@@ -273,7 +273,7 @@ def _python(value: Any) -> Any:
 def _user_value(space: Any, name: str, value: Any) -> Any:
     """A table cell back to the user's value (JSON-encoded list choices decoded)."""
     value = _python(value)
-    dim = _dimension(space, name)
+    dim = dimension(space, name)
     kind = getattr(dim, "kind", "")
     if kind in ("categorical", "constant") and isinstance(value, str):
         choices = dim.grid_values()
@@ -303,7 +303,8 @@ def best_params(record: Any, number: int) -> dict[str, Any]:
     return out
 
 
-def _label(value: Any) -> str:
+def label(value: Any) -> str:
+    """A parameter value as display text: strings as they are, anything else as JSON."""
     value = _python(value)
     if isinstance(value, str):
         return value
@@ -324,11 +325,11 @@ def slice_data(trials: pd.DataFrame, objective: Objective, *, space: Any = None)
         categorical = _is_categorical(space, name, trials[f"param_{name}"])
         xs = present[f"param_{name}"].tolist()
         out[name] = {
-            "x": [_label(x) for x in xs] if categorical else [float(x) for x in xs],
+            "x": [label(x) for x in xs] if categorical else [float(x) for x in xs],
             "y": present[objective.column].astype(float).tolist(),
             "number": present["number"].astype(int).tolist(),
             "categorical": categorical,
-            "log": bool(getattr(_dimension(space, name), "log", False)),
+            "log": bool(getattr(dimension(space, name), "log", False)),
         }
     return out
 
@@ -348,24 +349,35 @@ def parallel_dimensions(
         col = done[f"param_{name}"]
         if col.nunique(dropna=True) <= 1:
             continue
-        dim = _dimension(space, name)
+        dim = dimension(space, name)
         if _is_categorical(space, name, trials[f"param_{name}"]):
-            order = [_label(c) for c in dim.grid_values()] if dim is not None else []
-            seen = [_label(v) for v in col.dropna()]
+            order = [label(c) for c in dim.grid_values()] if dim is not None else []
+            seen = [label(v) for v in col.dropna()]
             labels = order + sorted({s for s in seen if s not in order})
             index = {lab: i for i, lab in enumerate(labels)}
-            values = [float(index[_label(v)]) if v is not None and v == v else math.nan
-                      for v in col]
-            dims.append({"label": name, "values": values,
-                         "tickvals": list(range(len(labels))), "ticktext": labels})
+            values = [float(index[label(v)]) if v is not None and v == v else math.nan for v in col]
+            dims.append(
+                {
+                    "label": name,
+                    "values": values,
+                    "tickvals": list(range(len(labels))),
+                    "ticktext": labels,
+                }
+            )
             continue
         values = pd.to_numeric(col, errors="coerce").astype(float)
         if getattr(dim, "log", False) and (values.dropna() > 0).all():
             logged = np.log10(values)
             lo, hi = math.floor(np.nanmin(logged)), math.ceil(np.nanmax(logged))
             ticks = list(range(lo, hi + 1))
-            dims.append({"label": name, "values": logged.tolist(), "tickvals": ticks,
-                         "ticktext": [f"1e{t}" for t in ticks]})
+            dims.append(
+                {
+                    "label": name,
+                    "values": logged.tolist(),
+                    "tickvals": ticks,
+                    "ticktext": [f"1e{t}" for t in ticks],
+                }
+            )
             continue
         dims.append({"label": name, "values": values.tolist()})
     for o in objs:
@@ -402,7 +414,7 @@ def _distributions(trials: pd.DataFrame, space: Any) -> dict[str, Any]:
             if lo < hi:
                 dists[name] = FloatDistribution(lo, hi)
         else:
-            choices = sorted({_label(v) for v in col})
+            choices = sorted({label(v) for v in col})
             if len(choices) > 1:
                 dists[name] = CategoricalDistribution(choices)
     return dists
@@ -417,9 +429,9 @@ def _internal(dist: Any, value: Any) -> Any:
         for choice in dist.choices:
             if choice == value and type(choice) is type(value):
                 return choice
-        label = _label(value)
+        text = label(value)
         for choice in dist.choices:
-            if _label(choice) == label or choice == label:
+            if label(choice) == text or choice == text:
                 return choice
         return None
     try:
@@ -428,7 +440,7 @@ def _internal(dist: Any, value: Any) -> Any:
         return None
     if not dist.low <= number <= dist.high:
         return None
-    return int(round(number)) if isinstance(dist, IntDistribution) else number
+    return round(number) if isinstance(dist, IntDistribution) else number
 
 
 def param_importances(
@@ -463,8 +475,11 @@ def param_importances(
         )
     y = done[objective.column].to_numpy(dtype=float)
     if np.ptp(y) == 0:
-        return Importances(objective.name, None, f"every complete trial has the same "
-                           f"{objective.name}, so no parameter can explain it")
+        return Importances(
+            objective.name,
+            None,
+            f"every complete trial has the same {objective.name}, so no parameter can explain it",
+        )
     dists = _distributions(record.trials, record.space)
     made = []
     for _, row in done.iterrows():
@@ -477,15 +492,17 @@ def param_importances(
             if internal is not None:
                 params[name], used[name] = internal, dist
         try:
-            made.append(optuna.trial.create_trial(params=params, distributions=used,
-                                                  value=float(row[objective.column])))
+            made.append(
+                optuna.trial.create_trial(
+                    params=params, distributions=used, value=float(row[objective.column])
+                )
+            )
         except ValueError:  # a value outside its distribution (the space changed): leave it out
             continue
     if len(made) < MIN_IMPORTANCE_TRIALS:
         return Importances(objective.name, None, "too few trials match the search space")
     varied = {
-        name for name in dists
-        if len({repr(t.params[name]) for t in made if name in t.params}) > 1
+        name for name in dists if len({repr(t.params[name]) for t in made if name in t.params}) > 1
     }
     if not varied:
         return Importances(objective.name, None, "no parameter varied between complete trials")
@@ -583,7 +600,9 @@ def best_yaml(params: Mapping[str, Any]) -> str:
     if not params:
         return ""
     return yaml.safe_dump(
-        {k: _python(v) for k, v in params.items()}, sort_keys=False, allow_unicode=True,
+        {k: _python(v) for k, v in params.items()},
+        sort_keys=False,
+        allow_unicode=True,
         default_flow_style=False,
     )
 
@@ -594,13 +613,21 @@ def summarize(record: Any) -> Summary:
     With several objectives "best" is the Pareto-optimal trial best on the first objective.
     """
     t = record.trials
-    counts = {s: int((t["state"] == s).sum()) for s in STATES} if not t.empty else dict.fromkeys(
-        STATES, 0)
+    counts = (
+        {s: int((t["state"] == s).sum()) for s in STATES}
+        if not t.empty
+        else dict.fromkeys(STATES, 0)
+    )
     objs = objectives(record)
     compute = pd.to_numeric(t.get("duration_s", pd.Series(dtype=float)), errors="coerce").sum()
     summary = Summary(
-        name=record.name, objective=record.objective or "", strategy=record.strategy or "",
-        counts=counts, total=len(t), compute_s=float(compute), wall_s=_wall_seconds(record),
+        name=record.name,
+        objective=record.objective or "",
+        strategy=record.strategy or "",
+        counts=counts,
+        total=len(t),
+        compute_s=float(compute),
+        wall_s=_wall_seconds(record),
         best_number=None,
     )
     done = pareto_front(t, objs) if len(objs) > 1 else complete_trials(t, objs)
@@ -618,8 +645,9 @@ def summarize(record: Any) -> Summary:
     summary.best_params = best_params(record, summary.best_number)
     summary.best_yaml = best_yaml(summary.best_params)
     if len(objs) > 1:
-        summary.note = (f"one of {summary.front_size} Pareto-optimal trials (the best on "
-                        f"{first.name})")
+        summary.note = (
+            f"one of {summary.front_size} Pareto-optimal trials (the best on {first.name})"
+        )
     return summary
 
 
@@ -635,13 +663,23 @@ def comparison_table(records: Sequence[Any]) -> pd.DataFrame:
         for o in objectives(rec):
             done = complete_trials(rec.trials, [o])
             vals = done[o.column].astype(float)
-            row: dict[str, Any] = {"sweep": rec.name, "metric": o.name, "goal": o.goal,
-                                   "complete": len(done), "best": math.nan,
-                                   "median": math.nan, "best_trial": None}
+            row: dict[str, Any] = {
+                "sweep": rec.name,
+                "metric": o.name,
+                "goal": o.goal,
+                "complete": len(done),
+                "best": math.nan,
+                "median": math.nan,
+                "best_trial": None,
+            }
             if len(done):
                 i = (vals * o.sign).to_numpy().argmin()
-                row.update(best=float(vals.iloc[i]), median=float(vals.median()),
-                           best_trial=int(done["number"].iloc[i]))
+                row.update(
+                    best=float(vals.iloc[i]),
+                    median=float(vals.median()),
+                    best_trial=int(done["number"].iloc[i]),
+                )
             rows.append(row)
-    return pd.DataFrame(rows, columns=["sweep", "metric", "goal", "complete", "best", "median",
-                                       "best_trial"])
+    return pd.DataFrame(
+        rows, columns=["sweep", "metric", "goal", "complete", "best", "median", "best_trial"]
+    )

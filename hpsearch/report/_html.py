@@ -84,7 +84,7 @@ def _duration(seconds: float | None) -> str:
         return "n/a"
     if seconds < 60:
         return f"{seconds:.1f} s"
-    minutes, sec = divmod(int(round(seconds)), 60)
+    minutes, sec = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes} min {sec:02d} s"
     hours, minutes = divmod(minutes, 60)
@@ -110,8 +110,10 @@ class _Page:
 
 
 def _card(key: str, value: str, *, cls: str = "", vcls: str = "") -> str:
-    return (f'<div class="card {cls}"><div class="k">{esc(key)}</div>'
-            f'<div class="v {vcls}">{value}</div></div>')
+    return (
+        f'<div class="card {cls}"><div class="k">{esc(key)}</div>'
+        f'<div class="v {vcls}">{value}</div></div>'
+    )
 
 
 def _yaml_box(ident: str, yaml_text: str, caption_html: str) -> str:
@@ -125,27 +127,39 @@ def _yaml_box(ident: str, yaml_text: str, caption_html: str) -> str:
 
 def _summary_html(s: _data.Summary, objs: list[_data.Objective], idx: int) -> str:
     c = s.counts
-    cards = [_card("trials", esc(s.total)),
-             _card("complete", esc(c["COMPLETE"]), vcls="good"),
-             _card("pruned", esc(c["PRUNED"]), vcls="warn" if c["PRUNED"] else ""),
-             _card("failed", esc(c["FAILED"]), vcls="bad" if c["FAILED"] else "")]
+    cards = [
+        _card("trials", esc(s.total)),
+        _card("complete", esc(c["COMPLETE"]), vcls="good"),
+        _card("pruned", esc(c["PRUNED"]), vcls="warn" if c["PRUNED"] else ""),
+        _card("failed", esc(c["FAILED"]), vcls="bad" if c["FAILED"] else ""),
+    ]
     if c["RUNNING"] or c["WAITING"]:
-        cards.append(_card("running / waiting", f'{c["RUNNING"]} / {c["WAITING"]}'))
+        cards.append(_card("running / waiting", f"{c['RUNNING']} / {c['WAITING']}"))
     for o in objs:
         if o.name in s.best_values:
-            cards.append(_card(f"best {o.name} ({o.goal[:3]})", esc(_num(s.best_values[o.name])),
-                               cls="best"))
+            cards.append(
+                _card(f"best {o.name} ({o.goal[:3]})", esc(_num(s.best_values[o.name])), cls="best")
+            )
     if s.best_number is not None:
         cards.append(_card("best trial", f"#{s.best_number}"))
     if s.front_size is not None:
         cards.append(_card("Pareto front", f"{s.front_size} trials"))
-    cards.append(_card("wall time", esc(_duration(s.wall_s))))
-    cards.append(_card("compute time", esc(_duration(s.compute_s))))
-    caption = f"Best config (trial #{s.best_number})" if s.best_number is not None else "Best config"
+    cards.append(
+        _card(
+            "wall time",
+            f'{esc(_duration(s.wall_s))}<div class="sub">'
+            f"compute {esc(_duration(s.compute_s))}</div>",
+        )
+    )
+    caption = (
+        f"Best config (trial #{s.best_number})" if s.best_number is not None else "Best config"
+    )
     if s.note:
         caption += f": {s.note}"
-    return (f'<div class="cards">{"".join(cards)}</div>'
-            + _yaml_box(f"best-{idx}", s.best_yaml, esc(caption)))
+    return (
+        f'<div class="overview"><div class="cards">{"".join(cards)}</div>'
+        f"{_yaml_box(f'best-{idx}', s.best_yaml, esc(caption))}</div>"
+    )
 
 
 def _table_html(record: Any, idx: int, best: int | None) -> str:
@@ -156,12 +170,18 @@ def _table_html(record: Any, idx: int, best: int | None) -> str:
     columns: list[tuple[str, str, bool]] = [("number", "#", True), ("state", "state", False)]
     columns += [(o.column, o.name, True) for o in objs]
     columns += [(f"param_{n}", n, pd.api.types.is_numeric_dtype(t[f"param_{n}"])) for n in names]
-    columns += [(c, c[len("metric_"):], True) for c in metric_cols]
-    columns += [("duration_s", "duration (s)", True), ("last_step", "last step", True),
-                ("attempt", "attempt", True), ("error", "error", False)]
+    columns += [(c, c[len("metric_") :], True) for c in metric_cols]
+    columns += [
+        ("duration_s", "duration (s)", True),
+        ("last_step", "last step", True),
+        ("attempt", "attempt", True),
+        ("error", "error", False),
+    ]
     columns = [c for c in columns if c[0] in t.columns]
-    head = "".join(f'<th scope="col"><button type="button">{esc(label)}</button></th>'
-                   for _, label, _ in columns)
+    head = "".join(
+        f'<th scope="col"><button type="button">{esc(label)}</button></th>'
+        for _, label, _ in columns
+    )
     body: list[str] = []
     cols = {key: t[key].tolist() for key, _, _ in columns}
     for i in range(len(t)):
@@ -175,8 +195,11 @@ def _table_html(record: Any, idx: int, best: int | None) -> str:
                 text = "" if _data.is_missing(value) else esc(value)
                 cells.append(f'<td class="err" title="{text}">{text}</td>')
             else:
-                text = _num(value) if numeric or isinstance(value, float) else (
-                    "" if _data.is_missing(value) else str(value))
+                text = (
+                    _num(value)
+                    if numeric or isinstance(value, float)
+                    else ("" if _data.is_missing(value) else str(value))
+                )
                 cells.append(f'<td class="{"num" if numeric else ""}">{esc(text)}</td>')
         cls = ' class="bestrow"' if best is not None and cols["number"][i] == best else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
@@ -188,7 +211,7 @@ def _table_html(record: Any, idx: int, best: int | None) -> str:
         f'<span class="count" id="count-{idx}">{len(t)} of {len(t)} trials</span>{note}</div>'
         f'<div class="tablewrap"><table class="trials" data-filter="filter-{idx}" '
         f'data-count="count-{idx}"><thead><tr>{head}</tr></thead>'
-        f'<tbody>{"".join(body)}</tbody></table></div>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -197,17 +220,22 @@ def _sweep_html(page: _Page, record: Any, idx: int) -> str:
     summary = _data.summarize(record)
     hover = _figures.hover_texts(record)
     key = f"{idx}"
-    meta = [f"objective: {esc(record.objective)}" if record.objective else "",
-            f"strategy: {esc(record.strategy)}" if record.strategy else "",
-            f"metrics: {esc(', '.join(f'{o.name} ({o.goal})' for o in objs))}",
-            f"directory: {esc(record.directory)}" if record.directory else ""]
-    parts = [f'<section class="sweep" id="sweep-{idx}"><h2>{esc(record.name)}</h2>',
-             f'<div class="meta">{" · ".join(m for m in meta if m)}</div>',
-             _summary_html(summary, objs, idx)]
+    meta = [
+        f"objective: {esc(record.objective)}" if record.objective else "",
+        f"strategy: {esc(record.strategy)}" if record.strategy else "",
+        f"metrics: {esc(', '.join(f'{o.name} ({o.goal})' for o in objs))}",
+        f"directory: {esc(record.directory)}" if record.directory else "",
+    ]
+    parts = [
+        f'<section class="sweep" id="sweep-{idx}"><h2>{esc(record.name)}</h2>',
+        f'<div class="meta">{" · ".join(m for m in meta if m)}</div>',
+        _summary_html(summary, objs, idx),
+    ]
     has_complete = summary.best_number is not None
     if not has_complete:
-        parts.append('<p class="note">No trial has completed yet: the plots appear once one '
-                     "does.</p>")
+        parts.append(
+            '<p class="note">No trial has completed yet: the plots appear once one does.</p>'
+        )
     else:
         parts.append("<h3>Optimization history</h3>")
         parts.append(page.figure(f"{key}_history", _figures.history_figure(record, hover=hover)))
@@ -219,8 +247,9 @@ def _sweep_html(page: _Page, record: Any, idx: int) -> str:
         parts.append("<h3>Which parameters mattered</h3>")
         for imp in imps:
             if imp.values is None:
-                parts.append(f'<p class="note">Importances for {esc(imp.metric)}: '
-                             f"{esc(imp.reason)}.</p>")
+                parts.append(
+                    f'<p class="note">Importances for {esc(imp.metric)}: {esc(imp.reason)}.</p>'
+                )
         parts.append(page.figure(f"{key}_importances", _figures.importance_figure(imps)))
         parts.append(page.figure(f"{key}_parallel", _figures.parallel_figure(record)))
         parts.append(page.figure(f"{key}_slices", _figures.slice_figure(record)))
@@ -242,22 +271,25 @@ def _compare_html(page: _Page, records: Sequence[Any]) -> str:
             f"<tr><td>{esc(row.sweep)}</td><td>{esc(row.metric)}</td><td>{esc(row.goal)}</td>"
             f'<td class="num">{row.complete}</td><td class="num">{esc(_num(row.best))}</td>'
             f'<td class="num">{esc(_num(row.median))}</td>'
-            f'<td class="num">{esc(_num(row.best_trial))}</td></tr>')
+            f'<td class="num">{esc(_num(row.best_trial))}</td></tr>'
+        )
     configs = []
     for i, rec in enumerate(records):
         s = _data.summarize(rec)
         best = ", ".join(f"{k} = {_num(v)}" for k, v in s.best_values.items()) or "no result"
         caption = f"<b>{esc(rec.name)}</b> · {esc(best)}"
-        configs.append(f'<div class="panel">{_yaml_box(f"cmp-best-{i}", s.best_yaml, caption)}'
-                       "</div>")
+        configs.append(
+            f'<div class="panel">{_yaml_box(f"cmp-best-{i}", s.best_yaml, caption)}</div>'
+        )
     return (
         '<section class="compare" id="compare"><h2>Comparison</h2>'
         f'<div class="meta">{len(records)} sweeps side by side</div>'
         + page.figure("compare_history", _figures.comparison_history_figure(records))
         + "<h3>Best and median per sweep</h3>"
         '<div class="tablewrap"><table class="compare"><thead><tr><th>sweep</th><th>metric</th>'
-        '<th>goal</th><th>complete</th><th>best</th><th>median</th><th>best trial</th></tr>'
-        f'</thead><tbody>{"".join(rows)}</tbody></table></div>'
+        '<th>goal</th><th class="num">complete</th><th class="num">best</th>'
+        '<th class="num">median</th><th class="num">best trial</th></tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
         f'<h3>Best configs</h3><div class="configs">{"".join(configs)}</div></section>'
     )
 
@@ -283,11 +315,12 @@ def render(records: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     toc = ""
     if len(records) > 1:
         links = ['<a href="#compare">Comparison</a>'] + [
-            f'<a href="#sweep-{i}">{esc(n)}</a>' for i, n in enumerate(names)]
+            f'<a href="#sweep-{i}">{esc(n)}</a>' for i, n in enumerate(names)
+        ]
         toc = f'<nav class="toc">{"".join(links)}</nav>'
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     doc = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'

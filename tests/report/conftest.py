@@ -37,8 +37,9 @@ def make_space(*, metrics=None, name="demo sweep", parameters=None):
 def single_record(n_trials=30, *, seed=0, name="demo sweep", prune=True, fail=True):
     """One-objective study: loss driven mostly by lr, with pruned and failed trials."""
     space = make_space(name=name)
-    study = optuna.create_study(direction="minimize",
-                                sampler=optuna.samplers.RandomSampler(seed=seed))
+    study = optuna.create_study(
+        direction="minimize", sampler=optuna.samplers.RandomSampler(seed=seed)
+    )
 
     def objective(trial):
         p = space.suggest(trial)
@@ -59,11 +60,15 @@ def single_record(n_trials=30, *, seed=0, name="demo sweep", prune=True, fail=Tr
 
 def multi_record(n_trials=40, *, k=2, seed=1):
     """Multi-objective study (accuracy up, latency down, optionally size down)."""
-    metrics = [{"name": "accuracy", "goal": "maximize"}, {"name": "latency", "goal": "minimize"},
-               {"name": "size", "goal": "minimize"}][:k]
+    metrics = [
+        {"name": "accuracy", "goal": "maximize"},
+        {"name": "latency", "goal": "minimize"},
+        {"name": "size", "goal": "minimize"},
+    ][:k]
     space = make_space(metrics=metrics, name="multi")
-    study = optuna.create_study(directions=[m["goal"] for m in metrics],
-                                sampler=optuna.samplers.RandomSampler(seed=seed))
+    study = optuna.create_study(
+        directions=[m["goal"] for m in metrics], sampler=optuna.samplers.RandomSampler(seed=seed)
+    )
     rng = np.random.default_rng(seed)
 
     def objective(trial):

@@ -95,8 +95,12 @@ return {
 
 
 def test_report_renders_in_headless_chromium(tmp_path):
-    records = [single_record(40), single_record(40, seed=3, name="second sweep"), multi_record(),
-               hostile_record()]
+    records = [
+        single_record(40),
+        single_record(40, seed=3, name="second sweep"),
+        multi_record(),
+        hostile_record(),
+    ]
     single_path = write_report(records[:1], tmp_path / "single.html")
     compare_path = write_report(records, tmp_path / "compare.html")
     driver = _driver(tmp_path / "profile")
@@ -110,14 +114,19 @@ def test_report_renders_in_headless_chromium(tmp_path):
 
         with pytest.raises(NoAlertPresentException):
             driver.switch_to.alert.text  # noqa: B018
-        assert driver.execute_script(INJECTED) == {"scripts": 2, "foreign": 0, "handlers": 0,
-                                                     "links": 0}
+        assert driver.execute_script(INJECTED) == {
+            "scripts": 2,
+            "foreign": 0,
+            "handlers": 0,
+            "links": 0,
+        }
         # hover a trial of the hostile sweep: its parameter name shows as literal text
         hover = driver.execute_script(
             "var div = document.querySelector('#sweep-3 div.plot');"
             "Plotly.Fx.hover(div, [{curveNumber: 0, pointNumber: 0}]);"
             "var t = div.querySelector('.hoverlayer .hovertext');"
-            "return t ? t.textContent : null;")
+            "return t ? t.textContent : null;"
+        )
         assert hover is not None and XSS_NAME in hover
         assert driver.execute_script(INJECTED)["handlers"] == 0
         # the trial table sorts on a header click and filters from the text box
@@ -127,18 +136,24 @@ def test_report_renders_in_headless_chromium(tmp_path):
         header = table.find_elements(By.CSS_SELECTOR, "thead th button")[0]
         driver.execute_script("arguments[0].click();", header)
         driver.execute_script("arguments[0].click();", header)
-        numbers = [int(c.text) for c in table.find_elements(
-            By.CSS_SELECTOR, "tbody tr td:first-child") if c.text]
+        numbers = [
+            int(c.text)
+            for c in table.find_elements(By.CSS_SELECTOR, "tbody tr td:first-child")
+            if c.text
+        ]
         assert numbers == sorted(numbers, reverse=True)
         box = driver.find_element(By.ID, "filter-0")
         box.send_keys("PRUNED")
         visible = driver.execute_script(
             "return Array.prototype.filter.call(arguments[0].tBodies[0].rows,"
             " function (r) { return !r.hidden; }).map(function (r) {"
-            " return r.cells[1].textContent; });", table)
+            " return r.cells[1].textContent; });",
+            table,
+        )
         assert visible and set(visible) == {"PRUNED"}
         assert driver.get_log("browser") == [] or all(
-            e["level"] != "SEVERE" for e in driver.get_log("browser"))
+            e["level"] != "SEVERE" for e in driver.get_log("browser")
+        )
         driver.save_screenshot(str(tmp_path / "compare_filtered.png"))
     finally:
         driver.quit()

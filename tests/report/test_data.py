@@ -24,9 +24,7 @@ def brute_force_front(points: np.ndarray) -> set[int]:
     """Indices no other point dominates (all columns minimized), by the definition."""
     keep = set()
     for i, p in enumerate(points):
-        if not any(
-            np.all(q <= p) and np.any(q < p) for j, q in enumerate(points) if j != i
-        ):
+        if not any(np.all(q <= p) and np.any(q < p) for j, q in enumerate(points) if j != i):
             keep.add(i)
     return keep
 
@@ -61,16 +59,19 @@ def test_best_so_far_is_monotone_and_tracks_the_minimum(single):
 
 
 def test_best_so_far_for_a_maximized_metric_never_decreases():
-    t = table({"value": [0.1, 0.5, 0.3, None, 0.9]},
-              ["COMPLETE", "COMPLETE", "COMPLETE", "FAILED", "COMPLETE"])
+    t = table(
+        {"value": [0.1, 0.5, 0.3, None, 0.9]},
+        ["COMPLETE", "COMPLETE", "COMPLETE", "FAILED", "COMPLETE"],
+    )
     data = _data.best_so_far(t, Objective("acc", "maximize", "value"))
     assert data["number"].tolist() == [0, 1, 2, 4]
     assert data["best"].tolist() == [0.1, 0.5, 0.5, 0.9]
 
 
 def test_best_so_far_ignores_pruned_and_nan_values():
-    t = table({"value": [2.0, 0.5, float("nan"), 1.0]},
-              ["COMPLETE", "PRUNED", "COMPLETE", "COMPLETE"])
+    t = table(
+        {"value": [2.0, 0.5, float("nan"), 1.0]}, ["COMPLETE", "PRUNED", "COMPLETE", "COMPLETE"]
+    )
     data = _data.best_so_far(t, Objective("loss", "minimize", "value"))
     assert data["number"].tolist() == [0, 3]
     assert data["best"].tolist() == [2.0, 1.0]
@@ -98,8 +99,11 @@ def test_pareto_honors_each_goal():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)),
-                min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=25
+    )
+)
 def test_pareto_mask_matches_brute_force_with_ties(points):
     pts = np.array(points, dtype=float)
     assert set(np.flatnonzero(_data.pareto_mask(pts))) == brute_force_front(pts)
@@ -123,7 +127,8 @@ def test_hypervolume_matches_inclusion_exclusion(points):
     ref = np.array([1.1, 1.1, 1.1])
     assert _data.hypervolume(pts, ref) == pytest.approx(brute_force_hv(pts, ref), abs=1e-9)
     assert _data.hypervolume(pts[:, :2], ref[:2]) == pytest.approx(
-        brute_force_hv(pts[:, :2], ref[:2]), abs=1e-9)
+        brute_force_hv(pts[:, :2], ref[:2]), abs=1e-9
+    )
 
 
 @pytest.mark.parametrize("k", [2, 3])
@@ -146,7 +151,8 @@ def test_hypervolume_agrees_with_optuna():
     pts = rng.random((30, 3))
     ref = np.ones(3) * 1.2
     assert _data.hypervolume(pts, ref) == pytest.approx(
-        optuna_hv.compute_hypervolume(pts, ref), rel=1e-9)
+        optuna_hv.compute_hypervolume(pts, ref), rel=1e-9
+    )
 
 
 def test_hypervolume_history_needs_two_objectives(single):
@@ -184,13 +190,21 @@ def test_importances_are_none_for_a_tiny_study():
 def test_importances_are_none_without_variation():
     n = 15
     t = table({"value": [1.0] * n, "param_x": np.linspace(0, 1, n)})
-    rec = SweepRecord(name="flat", metrics=[Metric("loss")], trials=t,
-                      intermediate=pd.DataFrame(columns=["number", "step", "value"]))
+    rec = SweepRecord(
+        name="flat",
+        metrics=[Metric("loss")],
+        trials=t,
+        intermediate=pd.DataFrame(columns=["number", "step", "value"]),
+    )
     imp = _data.param_importances(rec)
     assert imp.values is None and "same loss" in imp.reason
     t2 = table({"value": np.linspace(0, 1, n), "param_x": [0.5] * n})
-    rec2 = SweepRecord(name="const", metrics=[Metric("loss")], trials=t2,
-                       intermediate=pd.DataFrame(columns=["number", "step", "value"]))
+    rec2 = SweepRecord(
+        name="const",
+        metrics=[Metric("loss")],
+        trials=t2,
+        intermediate=pd.DataFrame(columns=["number", "step", "value"]),
+    )
     imp2 = _data.param_importances(rec2)
     assert imp2.values is None and "no parameter varied" in imp2.reason
 
@@ -201,8 +215,12 @@ def test_importances_from_a_hand_made_table_without_a_space():
     x = rng.random(n)
     kind = rng.choice(["a", "b"], n)
     t = table({"value": 5 * x + 0.01 * (kind == "a"), "param_x": x, "param_kind": kind})
-    rec = SweepRecord(name="hand", metrics=[Metric("loss")], trials=t,
-                      intermediate=pd.DataFrame(columns=["number", "step", "value"]))
+    rec = SweepRecord(
+        name="hand",
+        metrics=[Metric("loss")],
+        trials=t,
+        intermediate=pd.DataFrame(columns=["number", "step", "value"]),
+    )
     imp = _data.param_importances(rec)
     assert imp.values is not None
     assert imp.values["x"] > 0.8
@@ -255,8 +273,11 @@ def test_summary_counts_states_and_gives_the_best_config_as_yaml(single):
     best = t.loc[t["value"].idxmin()]
     assert s.best_number == best["number"]
     config = yaml.safe_load(s.best_yaml)
-    assert config == {"lr": best["param_lr"], "depth": int(best["param_depth"]),
-                      "kernel": best["param_kernel"]}
+    assert config == {
+        "lr": best["param_lr"],
+        "depth": int(best["param_depth"]),
+        "kernel": best["param_kernel"],
+    }
     assert isinstance(config["depth"], int)
     assert s.compute_s >= 0 and s.wall_s is not None
 
@@ -272,8 +293,12 @@ def test_summary_of_a_multi_objective_sweep_picks_a_pareto_trial(multi):
 
 def test_summary_without_complete_trials():
     t = table({"value": [None, None]}, ["FAILED", "RUNNING"])
-    rec = SweepRecord(name="empty", metrics=[Metric("loss")], trials=t,
-                      intermediate=pd.DataFrame(columns=["number", "step", "value"]))
+    rec = SweepRecord(
+        name="empty",
+        metrics=[Metric("loss")],
+        trials=t,
+        intermediate=pd.DataFrame(columns=["number", "step", "value"]),
+    )
     s = _data.summarize(rec)
     assert s.best_number is None and s.best_yaml == "" and "no trial completed" in s.note
 
@@ -281,12 +306,17 @@ def test_summary_without_complete_trials():
 def test_list_valued_categorical_comes_back_as_a_list():
     from hpsearch.space import load_space
 
-    space = load_space({"parameters": {"layers": {"type": "categorical",
-                                                  "choices": [[64, 64], [128]]}}})
+    space = load_space(
+        {"parameters": {"layers": {"type": "categorical", "choices": [[64, 64], [128]]}}}
+    )
     t = table({"value": [1.0, 0.5], "param_layers": ["[64, 64]", "[128]"]})
-    rec = SweepRecord(name="lists", metrics=[Metric("loss")], trials=t,
-                      intermediate=pd.DataFrame(columns=["number", "step", "value"]),
-                      space=space)
+    rec = SweepRecord(
+        name="lists",
+        metrics=[Metric("loss")],
+        trials=t,
+        intermediate=pd.DataFrame(columns=["number", "step", "value"]),
+        space=space,
+    )
     assert yaml.safe_load(_data.summarize(rec).best_yaml) == {"layers": [128]}
 
 

@@ -29,15 +29,41 @@ XSS_CHOICES = [
     '" onmouseover="alert(5)',
 ]
 XSS_SWEEP = "<script>alert('sweep')</script> & \"friends\""
-XSS_ERROR = "</script><svg onload=alert(6)> <a href=\"javascript:alert(7)\">x</a>"
+XSS_ERROR = '</script><svg onload=alert(6)> <a href="javascript:alert(7)">x</a>'
 XSS_METRIC = "acc</script><script>alert(8)</script>"
 XSS_EXTRA = "<iframe src=javascript:alert(9)>"
 HOSTILE = [XSS_NAME, XSS_QUOTES, *XSS_CHOICES, XSS_SWEEP, XSS_ERROR, XSS_METRIC, XSS_EXTRA]
 
 ALLOWED_TAGS = {
-    "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "div", "nav",
-    "a", "main", "section", "span", "button", "pre", "p", "b", "input", "table", "thead",
-    "tbody", "tr", "th", "td", "footer", "script",
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "header",
+    "h1",
+    "h2",
+    "h3",
+    "div",
+    "nav",
+    "a",
+    "main",
+    "section",
+    "span",
+    "button",
+    "pre",
+    "p",
+    "b",
+    "input",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "footer",
+    "script",
 }
 
 
@@ -77,18 +103,21 @@ def sha256(script: str) -> str:
 
 
 def hostile_record() -> SweepRecord:
-    space = load_space({
-        "name": XSS_SWEEP,
-        "objective": {"type": "command", "command": ["run", "<script>alert(10)</script>"]},
-        "metrics": [{"name": XSS_METRIC, "goal": "maximize"}, {"name": "latency"}],
-        "parameters": {
-            XSS_NAME: {"type": "float", "low": 0.0, "high": 1.0},
-            XSS_QUOTES: {"type": "categorical", "choices": XSS_CHOICES},
-            "depth": {"type": "int", "low": 1, "high": 4},
-        },
-    })
-    study = optuna.create_study(directions=["maximize", "minimize"],
-                                sampler=optuna.samplers.RandomSampler(seed=0))
+    space = load_space(
+        {
+            "name": XSS_SWEEP,
+            "objective": {"type": "command", "command": ["run", "<script>alert(10)</script>"]},
+            "metrics": [{"name": XSS_METRIC, "goal": "maximize"}, {"name": "latency"}],
+            "parameters": {
+                XSS_NAME: {"type": "float", "low": 0.0, "high": 1.0},
+                XSS_QUOTES: {"type": "categorical", "choices": XSS_CHOICES},
+                "depth": {"type": "int", "low": 1, "high": 4},
+            },
+        }
+    )
+    study = optuna.create_study(
+        directions=["maximize", "minimize"], sampler=optuna.samplers.RandomSampler(seed=0)
+    )
 
     def objective(trial):
         p = space.suggest(trial)
@@ -99,11 +128,13 @@ def hostile_record() -> SweepRecord:
         return p[XSS_NAME] + XSS_CHOICES.index(p[XSS_QUOTES]), p["depth"] * 1.5
 
     study.optimize(objective, n_trials=24, catch=(RuntimeError,))
-    record = SweepRecord.from_study(study, space, strategy="<b>random</b>",
-                                    directory="/tmp/<script>alert(11)</script>")
+    record = SweepRecord.from_study(
+        study, space, strategy="<b>random</b>", directory="/tmp/<script>alert(11)</script>"
+    )
     # multi-objective Optuna trials cannot report(); learning curves come from the table
     record.intermediate = pd.DataFrame(
-        [{"number": n, "step": s, "value": 0.1 * n * s} for n in range(24) for s in range(3)])
+        [{"number": n, "step": s, "value": 0.1 * n * s} for n in range(24) for s in range(3)]
+    )
     assert (record.trials["state"] == "COMPLETE").sum() > 15
     assert (record.trials["error"] == XSS_ERROR).sum() > 2
     return record
@@ -124,8 +155,11 @@ def hostile_page(hostile, single):
 
 
 def csp_of(page: Inspector) -> str:
-    metas = [a for t, a in page.tags if t == "meta"
-             and (a.get("http-equiv") or "").lower() == "content-security-policy"]
+    metas = [
+        a
+        for t, a in page.tags
+        if t == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy"
+    ]
     assert len(metas) == 1
     return metas[0]["content"] or ""
 
@@ -187,8 +221,16 @@ def html_unescape_all(text: str) -> str:
 def test_hostile_strings_show_up_as_text(hostile_page):
     text, page = hostile_page
     shown = "".join(page.text)
-    for s in (XSS_SWEEP, XSS_NAME, XSS_QUOTES, XSS_ERROR, XSS_CHOICES[0], XSS_CHOICES[2],
-              "/tmp/<script>alert(11)</script>", "<b>random</b>"):
+    for s in (
+        XSS_SWEEP,
+        XSS_NAME,
+        XSS_QUOTES,
+        XSS_ERROR,
+        XSS_CHOICES[0],
+        XSS_CHOICES[2],
+        "/tmp/<script>alert(11)</script>",
+        "<b>random</b>",
+    ):
         assert s in shown, s
     for s in HOSTILE:
         if "<" in s:
@@ -206,8 +248,13 @@ def test_single_report_sections(single):
     page = Inspector()
     page.feed(text)
     shown = "".join(page.text)
-    for heading in ("Optimization history", "Which parameters mattered", "Learning curves",
-                    "Trials", "Best config"):
+    for heading in (
+        "Optimization history",
+        "Which parameters mattered",
+        "Learning curves",
+        "Trials",
+        "Best config",
+    ):
         assert heading in shown
     assert "Comparison" not in shown and "Pareto front" not in shown
     assert len([a for a, _ in page.scripts if a.get("type") != "application/json"]) == 2
@@ -234,10 +281,21 @@ def test_tiny_study_says_importances_are_unknown(tmp_path):
 
 
 def test_report_without_complete_trials_still_renders():
-    t = pd.DataFrame({"number": [0, 1], "state": ["FAILED", "RUNNING"], "value": [None, None],
-                      "param_x": [0.1, np.nan], "error": ["<b>oops</b>", ""]})
-    rec = SweepRecord(name="nothing yet", metrics=[Metric("loss")], trials=t,
-                      intermediate=pd.DataFrame(columns=["number", "step", "value"]))
+    t = pd.DataFrame(
+        {
+            "number": [0, 1],
+            "state": ["FAILED", "RUNNING"],
+            "value": [None, None],
+            "param_x": [0.1, np.nan],
+            "error": ["<b>oops</b>", ""],
+        }
+    )
+    rec = SweepRecord(
+        name="nothing yet",
+        metrics=[Metric("loss")],
+        trials=t,
+        intermediate=pd.DataFrame(columns=["number", "step", "value"]),
+    )
     text = build_report([rec])
     assert "No trial has completed yet" in text
     assert "&lt;b&gt;oops&lt;/b&gt;" in text

@@ -1,4 +1,8 @@
-"""Quiet Optuna for the strategy tests."""
+"""Quiet Optuna, and one BLAS/OpenMP thread, for the strategy tests.
+
+GP samplers (Optuna's and scikit-optimize's) run small linear algebra many times: on a shared
+2-core machine, several BLAS threads per process slow them down several-fold.
+"""
 
 from __future__ import annotations
 
@@ -12,3 +16,11 @@ def _quiet_optuna():
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     yield
     optuna.logging.set_verbosity(level)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
