@@ -4,8 +4,9 @@ Nothing here imports plotly; every function takes the trial table (or a
 :class:`hpsearch.storage.SweepRecord`) and returns plain pandas/numpy/dict data, so the numbers
 behind each figure are tested without a browser.
 
-Values are compared in *minimization space*: a metric whose goal is ``maximize`` is negated
-(``Objective.sign``) before dominance and hypervolume are computed, and turned back for display.
+The pieces live in ``_common`` (objectives, complete trials), ``_pareto`` (fronts, hypervolume)
+and ``_importance`` (fANOVA); this module re-exports them next to the history, slice,
+parallel-coordinates, learning-curve and summary data.
 """
 
 from __future__ import annotations
@@ -19,6 +20,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from hpsearch.report._common import (
+    STATES,
+    Objective,
+    complete_trials,
+    dimension,
+    is_categorical,
+    is_missing,
+    label,
+    objectives,
+    param_names,
+    python_value,
+)
+from hpsearch.report._importance import MIN_IMPORTANCE_TRIALS, Importances, param_importances
+from hpsearch.report._pareto import hypervolume, hypervolume_history, pareto_front, pareto_mask
 
 __all__ = [
     "MIN_IMPORTANCE_TRIALS",
@@ -45,60 +61,6 @@ __all__ = [
     "summarize",
 ]
 
-MIN_IMPORTANCE_TRIALS = 10
-# fANOVA forest size: Optuna's defaults (64 trees, depth 64) take ~40 s on 900 trials; shallow
-# trees give the same ranking on our benchmark studies in well under a second.
-FANOVA_TREES = 32
-FANOVA_DEPTH = 6
-STATES = ("COMPLETE", "PRUNED", "FAILED", "RUNNING", "WAITING")
-
-
-@dataclass(frozen=True)
-class Objective:
-    """One optimized metric and the table column holding it."""
-
-    name: str
-    goal: str
-    column: str
-
-    @property
-    def sign(self) -> float:
-        """+1 when smaller is better, -1 when larger is better."""
-        return 1.0 if self.goal == "minimize" else -1.0
-
-
-def objectives(record: Any) -> list[Objective]:
-    """The objectives of a record, in order, with their value columns.
-
-    Example:
-        >>> from hpsearch.space import Metric
-        >>> class R: metrics = [Metric("acc", "maximize"), Metric("ms")]
-        >>> [o.column for o in objectives(R())]
-        ['value_acc', 'value_ms']
-    """
-    metrics = list(record.metrics)
-    if len(metrics) == 1:
-        return [Objective(metrics[0].name, metrics[0].goal, "value")]
-    return [Objective(m.name, m.goal, f"value_{m.name}") for m in metrics]
-
-
-def param_names(trials: pd.DataFrame) -> list[str]:
-    """Parameter names, from the ``param_<name>`` columns, in table order."""
-    return [c[len("param_") :] for c in trials.columns if c.startswith("param_")]
-
-
-def complete_trials(trials: pd.DataFrame, objs: Sequence[Objective]) -> pd.DataFrame:
-    """COMPLETE trials whose every objective value is a finite number, ordered by number."""
-    if trials.empty:
-        return trials.copy()
-    done = trials[trials["state"] == "COMPLETE"].copy()
-    for o in objs:
-        if o.column not in done.columns:
-            return done.iloc[0:0]
-        done[o.column] = pd.to_numeric(done[o.column], errors="coerce")
-        done = done[np.isfinite(done[o.column].astype(float))]
-    return done.sort_values("number", kind="stable")
-
 
 def best_so_far(trials: pd.DataFrame, objective: Objective) -> pd.DataFrame:
     """Every complete trial's value and the running best (monotone in the goal's direction).
@@ -121,158 +83,9 @@ def best_so_far(trials: pd.DataFrame, objective: Objective) -> pd.DataFrame:
     )
 
 
-def pareto_mask(points: np.ndarray) -> np.ndarray:
-    """Which rows of ``points`` (n x k, all minimized) no other row dominates.
-
-    A row dominates another when it is no worse on every column and better on at least one.
-    Duplicated non-dominated points are all kept.
-
-    Example:
-        >>> pareto_mask(np.array([[1.0, 2.0], [2.0, 1.0], [2.0, 2.0]])).tolist()
-        [True, True, False]
-    """
-    pts = np.asarray(points, dtype=float)
-    n = len(pts)
-    keep = np.ones(n, dtype=bool)
-    order = np.lexsort(pts.T[::-1])  # by first column, then the next ones
-    front: list[int] = []
-    for i in order:
-        p = pts[i]
-        if front:
-            f = pts[front]
-            dominated = np.all(f <= p, axis=1) & np.any(f < p, axis=1)
-            if dominated.any():
-                keep[i] = False
-                continue
-        front.append(i)
-    return keep
-
-
-def pareto_front(trials: pd.DataFrame, objs: Sequence[Objective]) -> pd.DataFrame:
-    """Complete trials with a boolean ``pareto`` column marking the non-dominated ones."""
-    done = complete_trials(trials, objs).copy()
-    if done.empty:
-        done["pareto"] = pd.Series(dtype=bool)
-        return done
-    signed = np.column_stack([done[o.column].to_numpy(dtype=float) * o.sign for o in objs])
-    done["pareto"] = pareto_mask(signed)
-    return done
-
-
-def hypervolume(points: np.ndarray, reference: Sequence[float]) -> float:
-    """Volume dominated by ``points`` (minimized) and bounded by ``reference``.
-
-    Exact: a sweep in two dimensions, recursive slicing beyond. Points not strictly better than
-    the reference on every axis add nothing.
-
-    Example:
-        >>> hypervolume(np.array([[1.0, 2.0], [2.0, 1.0]]), [3.0, 3.0])
-        3.0
-    """
-    ref = np.asarray(reference, dtype=float)
-    pts = np.asarray(points, dtype=float).reshape(-1, len(ref))
-    pts = pts[np.all(pts < ref, axis=1)]
-    if len(pts) == 0:
-        return 0.0
-    pts = pts[pareto_mask(pts)]
-    return float(_hv(pts, ref))
-
-
-def _hv(pts: np.ndarray, ref: np.ndarray) -> float:
-    k = pts.shape[1]
-    if k == 1:
-        return float(ref[0] - pts[:, 0].min())
-    if k == 2:
-        order = np.argsort(pts[:, 0], kind="stable")
-        total, y_best = 0.0, ref[1]
-        for x, y in pts[order]:
-            if y < y_best:
-                total += (ref[0] - x) * (y_best - y)
-                y_best = y
-        return total
-    # slice along the last axis: between consecutive levels the dominated cross-section is fixed
-    order = np.argsort(pts[:, -1], kind="stable")
-    pts = pts[order]
-    total = 0.0
-    for i in range(len(pts)):
-        upper = pts[i + 1, -1] if i + 1 < len(pts) else ref[-1]
-        depth = upper - pts[i, -1]
-        if depth <= 0:
-            continue
-        section = pts[: i + 1, :-1]
-        section = section[pareto_mask(section)]
-        total += _hv(section, ref[:-1]) * depth
-    return total
-
-
-def hypervolume_history(trials: pd.DataFrame, objs: Sequence[Objective]) -> pd.DataFrame:
-    """Hypervolume of the complete trials seen so far, after each complete trial.
-
-    The reference point is the worst value observed on each objective over all complete trials,
-    so the curve never decreases and its last value measures the final front. Needs two or more
-    objectives.
-
-    Example:
-        >>> t = pd.DataFrame({"number": [0, 1], "state": ["COMPLETE"] * 2,
-        ...                   "value_a": [1.0, 0.0], "value_b": [0.0, 1.0]})
-        >>> o = [Objective("a", "maximize", "value_a"), Objective("b", "maximize", "value_b")]
-        >>> hypervolume_history(t, o)["hypervolume"].tolist()
-        [0.0, 1.0]
-    """
-    if len(objs) < 2:
-        raise ValueError("hypervolume needs two or more objectives")
-    done = complete_trials(trials, objs)
-    signed = np.column_stack([done[o.column].to_numpy(dtype=float) * o.sign for o in objs]).reshape(
-        len(done), len(objs)
-    )
-    if len(done) == 0:
-        return pd.DataFrame({"number": [], "hypervolume": []})
-    ref = signed.max(axis=0)
-    values = []
-    front = np.empty((0, len(objs)))
-    current = 0.0
-    for p in signed:
-        dominated = len(front) and bool(np.any(np.all(front <= p, axis=1)))
-        if not dominated:
-            front = np.vstack([front, p])
-            front = front[pareto_mask(front)]
-            current = max(current, hypervolume(front, ref))
-        values.append(current)
-    return pd.DataFrame({"number": done["number"].to_numpy(dtype=int), "hypervolume": values})
-
-
-# -- parameter values ------------------------------------------------------------------------
-
-
-def dimension(space: Any, name: str) -> Any:
-    """The space's dimension called ``name``, or None (no space, or not in it)."""
-    if space is None or name not in space:
-        return None
-    return space[name]
-
-
-def _is_categorical(space: Any, name: str, column: pd.Series) -> bool:
-    dim = dimension(space, name)
-    if dim is not None:
-        return getattr(dim, "kind", "") in ("categorical", "constant")
-    present = column.dropna()
-    return not pd.api.types.is_numeric_dtype(present) or pd.api.types.is_bool_dtype(present)
-
-
-def is_missing(value: Any) -> bool:
-    """True for None and NaN (an inactive parameter or an empty cell)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _python(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def _user_value(space: Any, name: str, value: Any) -> Any:
     """A table cell back to the user's value (JSON-encoded list choices decoded)."""
-    value = _python(value)
+    value = python_value(value)
     dim = dimension(space, name)
     kind = getattr(dim, "kind", "")
     if kind in ("categorical", "constant") and isinstance(value, str):
@@ -303,26 +116,32 @@ def best_params(record: Any, number: int) -> dict[str, Any]:
     return out
 
 
-def label(value: Any) -> str:
-    """A parameter value as display text: strings as they are, anything else as JSON."""
-    value = _python(value)
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
+def _chosen(trials: pd.DataFrame, params: Sequence[str] | None) -> list[str]:
+    names = param_names(trials)
+    if params is None:
+        return names
+    return [p for p in params if p in names]
 
 
-def slice_data(trials: pd.DataFrame, objective: Objective, *, space: Any = None) -> dict[str, Any]:
+def slice_data(
+    trials: pd.DataFrame,
+    objective: Objective,
+    *,
+    space: Any = None,
+    params: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """Per parameter, the (value, objective) pairs of complete trials where it was active.
 
     Returns ``{name: {"x": [...], "y": [...], "number": [...], "categorical": bool}}``;
-    categorical values become their string labels.
+    categorical values become their string labels. ``params`` picks (and orders) the
+    parameters; default: all of them.
     """
     done = complete_trials(trials, [objective])
     out: dict[str, Any] = {}
-    for name in param_names(trials):
+    for name in _chosen(trials, params):
         col = done[f"param_{name}"]
         present = done[col.notna()]
-        categorical = _is_categorical(space, name, trials[f"param_{name}"])
+        categorical = is_categorical(space, name, trials[f"param_{name}"])
         xs = present[f"param_{name}"].tolist()
         out[name] = {
             "x": [label(x) for x in xs] if categorical else [float(x) for x in xs],
@@ -335,22 +154,27 @@ def slice_data(trials: pd.DataFrame, objective: Objective, *, space: Any = None)
 
 
 def parallel_dimensions(
-    trials: pd.DataFrame, objs: Sequence[Objective], *, space: Any = None
+    trials: pd.DataFrame,
+    objs: Sequence[Objective],
+    *,
+    space: Any = None,
+    params: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Axes for parallel coordinates over complete trials: params first, then the metrics.
 
     Each axis is ``{"label", "values", "tickvals"?, "ticktext"?}``. Categorical values are
     mapped to integers 0..n-1 with their labels as tick text; inactive values become NaN; log
     parameters are drawn as log10 with the original values as ticks. Constant axes are left out.
+    ``params`` picks (and orders) the parameter axes; default: all of them.
     """
     done = complete_trials(trials, objs)
     dims: list[dict[str, Any]] = []
-    for name in param_names(trials):
+    for name in _chosen(trials, params):
         col = done[f"param_{name}"]
         if col.nunique(dropna=True) <= 1:
             continue
         dim = dimension(space, name)
-        if _is_categorical(space, name, trials[f"param_{name}"]):
+        if is_categorical(space, name, trials[f"param_{name}"]):
             order = [label(c) for c in dim.grid_values()] if dim is not None else []
             seen = [label(v) for v in col.dropna()]
             labels = order + sorted({s for s in seen if s not in order})
@@ -383,145 +207,6 @@ def parallel_dimensions(
     for o in objs:
         dims.append({"label": o.name, "values": done[o.column].astype(float).tolist()})
     return dims
-
-
-# -- importances -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Importances:
-    """Parameter importances for one objective, or the plain reason there are none."""
-
-    metric: str
-    values: dict[str, float] | None
-    reason: str = ""
-
-
-def _distributions(trials: pd.DataFrame, space: Any) -> dict[str, Any]:
-    from optuna.distributions import CategoricalDistribution, FloatDistribution
-
-    dists: dict[str, Any] = {}
-    known = space.to_optuna() if space is not None else {}
-    for name in param_names(trials):
-        if name in known:
-            dists[name] = known[name]
-            continue
-        col = trials[f"param_{name}"].dropna()
-        if col.empty:
-            continue
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            lo, hi = float(col.min()), float(col.max())
-            if lo < hi:
-                dists[name] = FloatDistribution(lo, hi)
-        else:
-            choices = sorted({label(v) for v in col})
-            if len(choices) > 1:
-                dists[name] = CategoricalDistribution(choices)
-    return dists
-
-
-def _internal(dist: Any, value: Any) -> Any:
-    """A table value as the distribution's stored value, or None when it does not fit."""
-    from optuna.distributions import CategoricalDistribution, IntDistribution
-
-    value = _python(value)
-    if isinstance(dist, CategoricalDistribution):
-        for choice in dist.choices:
-            if choice == value and type(choice) is type(value):
-                return choice
-        text = label(value)
-        for choice in dist.choices:
-            if label(choice) == text or choice == text:
-                return choice
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if not dist.low <= number <= dist.high:
-        return None
-    return round(number) if isinstance(dist, IntDistribution) else number
-
-
-def param_importances(
-    record: Any, *, objective: Objective | None = None, seed: int = 0, max_trials: int = 1000
-) -> Importances:
-    """fANOVA importances of each parameter for one objective (they sum to 1).
-
-    A throwaway in-memory Optuna study is rebuilt from the table, so this works for any record.
-    Beyond ``max_trials`` complete trials a seeded random subset is used (for speed).
-    Returns ``Importances(values=None, reason=...)`` with fewer than
-    :data:`MIN_IMPORTANCE_TRIALS` complete trials, or when no parameter varies or the objective is
-    constant.
-
-    Example:
-        >>> imp = param_importances(record)  # doctest: +SKIP
-        >>> imp.values or imp.reason  # doctest: +SKIP
-        {'lr': 0.81, 'depth': 0.19}
-    """
-    import optuna
-    from optuna.importance import FanovaImportanceEvaluator, get_param_importances
-
-    objective = objective or objectives(record)[0]
-    done = complete_trials(record.trials, [objective])
-    if len(done) > max_trials:
-        done = done.sample(n=max_trials, random_state=seed).sort_values("number")
-    if len(done) < MIN_IMPORTANCE_TRIALS:
-        return Importances(
-            objective.name,
-            None,
-            f"too few complete trials to say which parameters matter ({len(done)}; "
-            f"need at least {MIN_IMPORTANCE_TRIALS})",
-        )
-    y = done[objective.column].to_numpy(dtype=float)
-    if np.ptp(y) == 0:
-        return Importances(
-            objective.name,
-            None,
-            f"every complete trial has the same {objective.name}, so no parameter can explain it",
-        )
-    dists = _distributions(record.trials, record.space)
-    made = []
-    for _, row in done.iterrows():
-        params, used = {}, {}
-        for name, dist in dists.items():
-            value = row.get(f"param_{name}")
-            if is_missing(value):
-                continue
-            internal = _internal(dist, value)
-            if internal is not None:
-                params[name], used[name] = internal, dist
-        try:
-            made.append(
-                optuna.trial.create_trial(
-                    params=params, distributions=used, value=float(row[objective.column])
-                )
-            )
-        except ValueError:  # a value outside its distribution (the space changed): leave it out
-            continue
-    if len(made) < MIN_IMPORTANCE_TRIALS:
-        return Importances(objective.name, None, "too few trials match the search space")
-    varied = {
-        name for name in dists if len({repr(t.params[name]) for t in made if name in t.params}) > 1
-    }
-    if not varied:
-        return Importances(objective.name, None, "no parameter varied between complete trials")
-    study = optuna.create_study(direction=objective.goal)
-    study.add_trials(made)
-    try:
-        values = get_param_importances(
-            study,
-            evaluator=FanovaImportanceEvaluator(
-                n_trees=FANOVA_TREES, max_depth=FANOVA_DEPTH, seed=seed
-            ),
-            normalize=True,
-        )
-    except (RuntimeError, ValueError) as err:
-        return Importances(objective.name, None, f"importances could not be computed: {err}")
-    values = {k: float(v) for k, v in values.items() if k in varied or v > 0}
-    if not values or not math.isfinite(sum(values.values())) or sum(values.values()) <= 0:
-        return Importances(objective.name, None, "the parameters explain none of the variation")
-    return Importances(objective.name, dict(sorted(values.items(), key=lambda kv: -kv[1])))
 
 
 # -- learning curves -------------------------------------------------------------------------
@@ -600,7 +285,7 @@ def best_yaml(params: Mapping[str, Any]) -> str:
     if not params:
         return ""
     return yaml.safe_dump(
-        {k: _python(v) for k, v in params.items()},
+        {k: python_value(v) for k, v in params.items()},
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

@@ -30,6 +30,8 @@ from hpsearch.report._assets import APP_JS, CSS
 __all__ = ["csp_hash", "embed_json", "render"]
 
 MAX_TABLE_PARAMS = 40
+MAX_PARALLEL_PARAMS = 12
+MAX_SLICE_PARAMS = 24
 
 
 def esc(value: Any) -> str:
@@ -215,6 +217,16 @@ def _table_html(record: Any, idx: int, best: int | None) -> str:
     )
 
 
+def _ranked_params(record: Any, imps: Sequence[_data.Importances]) -> list[str]:
+    """Parameter names, the most important first (by the first objective that has importances)."""
+    names = _data.param_names(record.trials)
+    for imp in imps:
+        if imp.values:
+            top = [n for n in imp.values if n in names]
+            return top + [n for n in names if n not in top]
+    return names
+
+
 def _sweep_html(page: _Page, record: Any, idx: int) -> str:
     objs = _data.objectives(record)
     summary = _data.summarize(record)
@@ -251,8 +263,17 @@ def _sweep_html(page: _Page, record: Any, idx: int) -> str:
                     f'<p class="note">Importances for {esc(imp.metric)}: {esc(imp.reason)}.</p>'
                 )
         parts.append(page.figure(f"{key}_importances", _figures.importance_figure(imps)))
-        parts.append(page.figure(f"{key}_parallel", _figures.parallel_figure(record)))
-        parts.append(page.figure(f"{key}_slices", _figures.slice_figure(record)))
+        ranked = _ranked_params(record, imps)
+        parallel = _figures.parallel_figure(record, params=ranked[:MAX_PARALLEL_PARAMS])
+        parts.append(page.figure(f"{key}_parallel", parallel))
+        if len(ranked) > MAX_PARALLEL_PARAMS:
+            parts.append(
+                f'<p class="note">Parallel coordinates show the {MAX_PARALLEL_PARAMS} most '
+                f"important of {len(ranked)} parameters; slices show up to "
+                f"{MAX_SLICE_PARAMS}.</p>"
+            )
+        slices = _figures.slice_figure(record, params=ranked[:MAX_SLICE_PARAMS])
+        parts.append(page.figure(f"{key}_slices", slices))
     curves = _figures.learning_curves_figure(record)
     if curves is not None:
         parts.append("<h3>Learning curves</h3>")

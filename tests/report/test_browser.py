@@ -10,7 +10,7 @@ import pytest
 from hpsearch.report import write_report
 
 from .conftest import multi_record, single_record
-from .test_html import XSS_NAME, hostile_record
+from .test_html import XSS_NAME, XSS_QUOTES, XSS_SWEEP, hostile_record
 
 pytestmark = pytest.mark.browser
 
@@ -127,7 +127,12 @@ def test_report_renders_in_headless_chromium(tmp_path):
             "var t = div.querySelector('.hoverlayer .hovertext');"
             "return t ? t.textContent : null;"
         )
-        assert hover is not None and XSS_NAME in hover
+        assert hover is not None and XSS_NAME in hover and XSS_QUOTES in hover
+        legend = driver.execute_script(
+            "return Array.prototype.map.call(document.querySelectorAll("
+            "'#compare .legendtext'), function (t) { return t.textContent; });"
+        )
+        assert XSS_SWEEP in legend  # shown literally, quotes and all
         assert driver.execute_script(INJECTED)["handlers"] == 0
         # the trial table sorts on a header click and filters from the text box
         from selenium.webdriver.common.by import By

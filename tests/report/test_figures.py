@@ -141,3 +141,25 @@ def test_empty_and_running_only_sweeps_render():
     text = build_report([empty, running])
     assert text.count("No trial has completed yet") == 2
     assert "Learning curves" in text
+
+
+def test_wide_sweeps_show_the_most_important_parameters_first():
+    rng = np.random.default_rng(0)
+    n, k = 40, 30
+    params = {f"param_p{i:02d}": rng.random(n) for i in range(k)}
+    value = 10 * params["param_p17"] + 0.1 * rng.random(n)
+    t = pd.DataFrame({"number": range(n), "state": ["COMPLETE"] * n, "value": value, **params})
+    rec = SweepRecord(
+        name="wide",
+        metrics=[Metric("loss")],
+        trials=t,
+        intermediate=pd.DataFrame(columns=["number", "step", "value"]),
+    )
+    text = build_report([rec])
+    assert "show the 12 most important of 30 parameters" in text
+    imp = _data.param_importances(rec)
+    ranked = list(imp.values)
+    assert ranked[0] == "p17"
+    fig = _figures.parallel_figure(rec, params=ranked[:12])
+    axes = [a.text for a in fig.layout.annotations if a.text.startswith("<b>")]
+    assert axes[0] == "<b>p17</b>" and len(axes) == 13  # 12 params and the metric

@@ -92,3 +92,24 @@ def test_mlp_digits_example_runs_with_asha(tmp_path: Path) -> None:
     assert (tmp_path / "run" / "trials" / str(best) / "checkpoint.safetensors").exists()
     final = retrain(tmp_path / "run")
     assert (final / "config.yaml").exists()
+
+
+@pytest.mark.slow
+def test_asha_pruner_block_through_the_sweep_engine(tmp_path: Path) -> None:
+    params = {
+        "lr": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
+        "hidden_size": {"type": "int", "low": 2, "high": 32, "log": True},
+    }
+    doc = make_space(
+        params, epochs=9, params={"optimizer": "sgd", "momentum": 0.0}, max_batches=8
+    ).to_dict()
+    doc["strategy"] = {"name": "random", "seed": 0}
+    doc["pruner"] = {"type": "asha", "min_resource": 1, "reduction_factor": 3}
+    result = hpsearch.run(doc, trials=12, out=tmp_path / "run", report=False)
+    trials = result.study.trials
+    first_rung = [
+        t
+        for t in trials
+        if t.state == optuna.trial.TrialState.PRUNED and max(t.intermediate_values) == 1
+    ]
+    assert len(trials) == 12 and len(first_rung) >= 6
