@@ -31,6 +31,7 @@ __all__ = ["csp_hash", "embed_json", "render"]
 
 MAX_TABLE_PARAMS = 40
 MAX_PARALLEL_PARAMS = 12
+MAX_ERROR_CHARS = 4000
 MAX_SLICE_PARAMS = 24
 
 
@@ -79,6 +80,10 @@ def _num(value: Any) -> str:
             return str(int(value))
         return f"{value:.6g}"
     return str(value)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _duration(seconds: float | None) -> str:
@@ -194,8 +199,11 @@ def _table_html(record: Any, idx: int, best: int | None) -> str:
                 state = esc(value)
                 cells.append(f'<td><span class="state {state}">{state}</span></td>')
             elif key == "error":
-                text = "" if _data.is_missing(value) else esc(value)
-                cells.append(f'<td class="err" title="{text}">{text}</td>')
+                full = "" if _data.is_missing(value) else str(value)
+                short = _clip(full.strip().splitlines()[-1] if full.strip() else "", 200)
+                cells.append(
+                    f'<td class="err" title="{esc(_clip(full, MAX_ERROR_CHARS))}">{esc(short)}</td>'
+                )
             else:
                 text = (
                     _num(value)

@@ -104,11 +104,11 @@ def hypervolume_history(trials: pd.DataFrame, objs: Sequence[Objective]) -> pd.D
     objectives.
 
     Example:
-        >>> t = pd.DataFrame({"number": [0, 1], "state": ["COMPLETE"] * 2,
-        ...                   "value_a": [1.0, 0.0], "value_b": [0.0, 1.0]})
+        >>> t = pd.DataFrame({"number": [0, 1, 2], "state": ["COMPLETE"] * 3,
+        ...                   "value_a": [1.0, 0.0, 0.5], "value_b": [0.0, 1.0, 0.5]})
         >>> o = [Objective("a", "maximize", "value_a"), Objective("b", "maximize", "value_b")]
         >>> hypervolume_history(t, o)["hypervolume"].tolist()
-        [0.0, 1.0]
+        [0.0, 0.0, 0.25]
     """
     if len(objs) < 2:
         raise ValueError("hypervolume needs two or more objectives")

@@ -320,3 +320,32 @@ def test_write_report_writes_the_file_and_skips_images_without_kaleido(tmp_path,
 def test_build_report_needs_a_record():
     with pytest.raises(ValueError, match="at least one sweep record"):
         build_report([])
+
+
+def test_trial_table_rows_states_and_errors():
+    tb = "Traceback (most recent call last):\n  File 'x.py'\nValueError: lr too high <x>"
+    t = pd.DataFrame(
+        {
+            "number": [0, 1, 2],
+            "state": ["COMPLETE", "FAILED", "PRUNED"],
+            "value": [0.5, None, None],
+            "param_x": [0.1, 0.2, 0.3],
+            "error": ["", tb, ""],
+        }
+    )
+    rec = SweepRecord(
+        name="t",
+        metrics=[Metric("loss")],
+        trials=t,
+        intermediate=pd.DataFrame(columns=["number", "step", "value"]),
+    )
+    page = Inspector()
+    page.feed(build_report([rec]))
+    rows = [a for tag, a in page.tags if tag == "tr" and a.get("class") == "bestrow"]
+    assert len(rows) == 1
+    errs = [a for tag, a in page.tags if tag == "td" and a.get("class") == "err"]
+    assert [a["title"] for a in errs] == ["", tb, ""]  # full text on hover
+    shown = "".join(page.text)
+    assert "ValueError: lr too high <x>" in shown and "File 'x.py'" not in shown
+    states = [s for s in ("COMPLETE", "FAILED", "PRUNED") if s in shown]
+    assert states == ["COMPLETE", "FAILED", "PRUNED"]
