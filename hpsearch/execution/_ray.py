@@ -174,9 +174,7 @@ def _ray_name(key: str) -> str:
     return _BUILTIN.get(key, key)
 
 
-def plan_slots(
-    nodes: Sequence[Mapping[str, float]], resources: Mapping[str, float]
-) -> int:
+def plan_slots(nodes: Sequence[Mapping[str, float]], resources: Mapping[str, float]) -> int:
     """How many trials asking ``resources`` fit on ``nodes`` (each a Ray resource dict).
 
     Raises:
@@ -189,7 +187,9 @@ def plan_slots(
     total = 0
     for node in nodes:
         fits = [
-            math.floor(node.get(_ray_name(k), 0.0) / v + 1e-9) for k, v in resources.items() if v > 0
+            math.floor(node.get(_ray_name(k), 0.0) / v + 1e-9)
+            for k, v in resources.items()
+            if v > 0
         ]
         total += min(fits) if fits else 0
     if total > 0:
@@ -265,7 +265,7 @@ class TrialWorker:
         self._objective: Any = None
         try:
             self._objective = factory()
-        except Exception as exc:  # noqa: BLE001 - reported by ready() and every trial
+        except Exception as exc:  # reported by ready()
             lines = f"{type(exc).__name__}: {exc}".strip().splitlines()
             self._error = (lines[0] if lines else type(exc).__name__)[:500]
         context = ray.get_runtime_context()
@@ -299,7 +299,7 @@ class TrialWorker:
                     channel=_ActorChannel(live),
                     device=self._device,
                 )
-            except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt and the like
+            except BaseException as exc:  # KeyboardInterrupt and the like
                 outcome = Outcome("FAILED", error=f"{type(exc).__name__}: {exc}"[:500])
             live.events.put(("done", outcome))
 
@@ -363,7 +363,8 @@ class RayExecutor(Executor):
         metric_names: the objective's metrics, as ``run_trial`` expects them.
         trial_timeout: seconds before a trial's actor is killed (a job's own ``timeout`` wins).
         runtime_env: Ray runtime environment for the actors (e.g. ``{"working_dir": "."}``).
-        start_timeout: seconds to wait for the actors to be placed and built.
+        start_timeout: seconds :meth:`start` waits for the first actor to be placed and to
+            build the objective (the others join when they are up).
 
     Example:
         >>> ex = RayExecutor(workers=2, resources={"cpu": 1})  # doctest: +SKIP
@@ -384,8 +385,9 @@ class RayExecutor(Executor):
         runtime_env: Mapping[str, Any] | None = None,
         start_timeout: float = 300.0,
     ) -> None:
-        if workers is not None and (isinstance(workers, bool) or int(workers) != workers
-                                    or workers < 1):
+        if workers is not None and (
+            isinstance(workers, bool) or int(workers) != workers or workers < 1
+        ):
             raise ConfigError(f"must be a whole number >= 1, got {workers!r}", path="workers")
         if trial_timeout is not None and not trial_timeout > 0:
             raise ConfigError(f"must be > 0 seconds, got {trial_timeout!r}", path="trial_timeout")
@@ -427,7 +429,11 @@ class RayExecutor(Executor):
         ray = import_ray()
         self._connect()
         nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
-        fit = plan_slots(nodes, self.resources)
+        try:
+            fit = plan_slots(nodes, self.resources)
+        except ConfigError:
+            self.shutdown()  # stops a Ray instance this executor started
+            raise
         if self.workers is not None and self.workers > fit:
             warnings.warn(
                 f"ray executor: {self.workers} workers asked, the cluster fits {fit} "
@@ -455,50 +461,67 @@ class RayExecutor(Executor):
         self._await_ready()
 
     def _await_ready(self) -> None:
+        """Wait until one actor has built the objective; the others join as they come up."""
         ray = import_ray()
         pending = {s.ready_ref: s for s in self._slots}
         end = time.monotonic() + self.start_timeout
-        while pending:
+        while not any(s.ready for s in self._slots):
             left = end - time.monotonic()
-            if left <= 0:
-                break
-            done, _ = ray.wait(list(pending), num_returns=1, timeout=left)
-            for ref in done:
-                slot = pending.pop(ref)
-                self._mark_ready(slot)
-                error = slot.info.get("error") if slot.info else ""
-                if error:
-                    self.shutdown()
-                    raise ObjectiveError(f"the objective could not be built on Ray: {error}")
-        if pending:
-            for slot in pending.values():
-                ray.kill(slot.actor, no_restart=True)
-                self._slots.remove(slot)
-            if not self._slots:
+            if left <= 0 or not pending:
                 self.shutdown()
                 raise ConfigError(
                     f"no Ray worker could be placed within {self.start_timeout:g}s: the "
                     f"cluster's resources are busy or too small for {self.resources}",
                     path="resources",
                 )
-            warnings.warn(
-                f"ray executor: only {len(self._slots)} of {self.slots} workers started "
-                f"within {self.start_timeout:g}s; going on with those",
-                stacklevel=3,
-            )
-            self.slots = len(self._slots)
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=left)
+            for ref in done:
+                slot = pending.pop(ref)
+                error = self._mark_ready(slot)
+                if error:
+                    self.shutdown()
+                    raise ObjectiveError(f"the objective could not be built on Ray: {error}")
 
-    def _mark_ready(self, slot: _Slot) -> None:
+    def _mark_ready(self, slot: _Slot) -> str:
+        """Record what a new actor reported; returns its error (it is then dropped) or ``""``."""
         ray = import_ray()
         try:
             slot.info = ray.get(slot.ready_ref)
         except ray.exceptions.RayError as exc:
-            lines = str(exc).strip().splitlines()
-            slot.dead = True
+            lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
             slot.info = {"error": f"the Ray actor did not start: {lines[-1] if lines else exc}"}
-            return
+        error = str(slot.info.get("error") or "")
+        if error:
+            slot.dead = True
+            with contextlib.suppress(Exception):
+                ray.kill(slot.actor, no_restart=True)
+            if slot in self._slots:
+                self._slots.remove(slot)
+                self.slots = max(1, len(self._slots))
+            return error
         slot.ready = True
         slot.worker = str(slot.info.get("worker", ""))
+        return ""
+
+    def wait_for_workers(self, timeout: float | None = None) -> int:
+        """Wait until every actor is up (or ``timeout`` seconds); returns how many are.
+
+        :meth:`start` returns as soon as one actor is ready; the others join as they start.
+        """
+        ray = import_ray()
+        end = math.inf if timeout is None else time.monotonic() + timeout
+        while True:
+            starting = {s.ready_ref: s for s in self._slots if not s.ready and not s.dead}
+            left = end - time.monotonic()
+            if not starting or left <= 0:
+                return sum(s.ready for s in self._slots)
+            done, _ = ray.wait(
+                list(starting), num_returns=1, timeout=None if math.isinf(left) else left
+            )
+            for ref in done:
+                error = self._mark_ready(starting[ref])
+                if error:
+                    warnings.warn(f"ray executor: a worker was dropped: {error}", stacklevel=2)
 
     def workers_info(self) -> list[Mapping[str, Any]]:
         """What each ready actor reported: node id, pid, GPU ids, device."""
@@ -576,8 +599,12 @@ class RayExecutor(Executor):
             except StopIteration:
                 self._died(slot, RuntimeError("trial stream ended without an outcome"), events)
                 return
-            except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError,
-                    ray.exceptions.NodeDiedError, ray.exceptions.ObjectLostError) as exc:
+            except (
+                ray.exceptions.RayActorError,
+                ray.exceptions.WorkerCrashedError,
+                ray.exceptions.NodeDiedError,
+                ray.exceptions.ObjectLostError,
+            ) as exc:
                 self._died(slot, exc, events)
                 return
             except ray.exceptions.RayError as exc:
@@ -620,11 +647,9 @@ class RayExecutor(Executor):
                 if ref in running:
                     self._take(running[ref], events)
                 else:
-                    slot = starting[ref]
-                    self._mark_ready(slot)
-                    if slot.dead:  # a replacement that cannot start: give its slot up
-                        warnings.warn(f"ray executor: {slot.info}", stacklevel=2)
-                        self._slots.remove(slot)
+                    error = self._mark_ready(starting[ref])
+                    if error:  # a replacement that cannot start: its slot is given up
+                        warnings.warn(f"ray executor: a worker was dropped: {error}", stacklevel=2)
             if events or time.monotonic() >= end:
                 self._expire(time.monotonic(), events)
                 return events

@@ -10,6 +10,8 @@ PRUNED. Tune costs far more per trial than :class:`~hpsearch.execution._ray.RayE
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import re
 import shutil
@@ -43,6 +45,10 @@ class TuneTrial:
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.params, self.metrics, self.state))
+
+
+class _TrialFailed(RuntimeError):
+    """Raised in the trainable so Tune records the trial as errored, with our reason."""
 
 
 class _TuneChannel:
@@ -88,10 +94,22 @@ def _trainable(
     job = TrialJob(number, _flat_params(config))
     outcome = run_trial(objective, job, metric_names=metric_names, channel=_TuneChannel(metric))
     if outcome.state == "FAILED":
-        raise RuntimeError(outcome.error)
+        raise _TrialFailed(outcome.error)
     final = {**outcome.metrics, _STATE_KEY: outcome.state}
     final.setdefault(metric, math.nan)
     tune.report(final)
+
+
+def _error_text(error: BaseException) -> str:
+    """The objective's own reason (``ValueError: ...``) out of Tune's wrapped error."""
+    lines = [ln.strip() for ln in str(error).strip().splitlines() if ln.strip()]
+    ours = next((ln for ln in reversed(lines) if "_TrialFailed: " in ln), None)
+    if ours is not None:
+        return ours.split("_TrialFailed: ", 1)[1]
+    return next(
+        (ln for ln in reversed(lines) if "Error" in ln),
+        lines[-1] if lines else type(error).__name__,
+    )
 
 
 def _intermediate(result: Any, metric: str) -> dict[int, float]:
@@ -184,24 +202,31 @@ def run_with_tune(
                 storage_path=path, name="hpsearch", verbose=0, log_to_file=False
             ),
         )
-        grid = tuner.fit()
+        with contextlib.redirect_stdout(io.StringIO()):  # Tune prints a banner
+            grid = tuner.fit()
         out: list[TuneTrial] = []
         for result in grid:
             params = _flat_params(result.config or {})
             last = dict(result.metrics or {})
             if result.error is not None:
-                lines = str(result.error).strip().splitlines()
-                error = next((ln for ln in reversed(lines) if "Error" in ln), lines[-1] if lines
-                             else type(result.error).__name__)
-                out.append(TuneTrial(params, {}, "FAILED", error=error.strip()[:500],
-                                     intermediate=_intermediate(result, metric)))
+                error = _error_text(result.error)
+                out.append(
+                    TuneTrial(
+                        params,
+                        {},
+                        "FAILED",
+                        error=error.strip()[:500],
+                        intermediate=_intermediate(result, metric),
+                    )
+                )
                 continue
             metrics = {k: float(last[k]) for k in names if isinstance(last.get(k), (int, float))}
             state = str(last.get(_STATE_KEY) or "PRUNED")  # no final report: Tune stopped it
             if state == "PRUNED":
                 metrics = {}
-            out.append(TuneTrial(params, metrics, state,
-                                 intermediate=_intermediate(result, metric)))
+            out.append(
+                TuneTrial(params, metrics, state, intermediate=_intermediate(result, metric))
+            )
         return out
     finally:
         if storage_path is None:

@@ -89,6 +89,7 @@ def test_trials_spread_across_nodes(ray_cluster):
     ex.start(where_factory)
     try:
         assert ex.slots == 3
+        assert ex.wait_for_workers(60) == 3
         jobs = [TrialJob(n, {"x": float(n), "seconds": 0.3}) for n in range(6)]
         finished, _ = drive(ex, jobs)
     finally:
@@ -109,6 +110,7 @@ def test_fractional_gpus_split_across_two_fake_gpus(ray_cluster):
         ex.start(where_factory)
         try:
             assert ex.slots == 4
+            assert ex.wait_for_workers(60) == 4
             infos = ex.workers_info()
             finished, _ = drive(ex, [TrialJob(n, {"x": 1.0, "seconds": 0.2}) for n in range(8)])
         finally:
@@ -127,6 +129,7 @@ def test_killing_a_worker_node_mid_sweep_loses_no_trial(ray_cluster, ray_manager
     victim = next(n for n in ray_cluster.worker_nodes if n.node_id != ray_cluster.head_node.node_id)
     ex = RayExecutor(resources={"cpu": 1})
     ex.start(where_factory)
+    assert ex.wait_for_workers(60) == 3
     started = time.monotonic()
     removed: list[str] = []
 

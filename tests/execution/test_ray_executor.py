@@ -50,8 +50,10 @@ def broken_factory():
 @pytest.fixture(scope="module")
 def executor(ray_manager):
     ray_manager.local()
-    ex = RayExecutor(workers=2, metric_names=("loss",))
+    # half a CPU each: the other CPU stays free for the tests that start their own executor
+    ex = RayExecutor(workers=2, resources={"cpu": 0.5}, metric_names=("loss",))
     ex.start(make_objective)
+    ex.wait_for_workers(60)
     yield ex
     ex.shutdown()
 
@@ -175,7 +177,7 @@ def test_plan_slots_counts_what_fits_per_node():
 def test_more_workers_than_fit_are_capped_with_a_warning(ray_local):
     ex = RayExecutor(workers=5, resources={"cpu": 1})
     with pytest.warns(UserWarning, match=r"5 workers asked, the cluster fits 2"):
-        ex.start(make_objective)
+        ex.start(make_objective)  # returns once one actor is up (one CPU is taken)
     try:
         assert ex.slots == 2
     finally:
@@ -198,8 +200,14 @@ def test_a_sweep_through_the_engine(ray_local, tmp_path):
         "parameters": {"x": {"type": "float", "low": -2.0, "high": 2.0}},
     }
     result = hpsearch.run(
-        space, lambda p: {"loss": p["x"] ** 2}, executor="ray", workers=2, trials=6, seed=0,
-        out=tmp_path / "sweep", report=False,
+        space,
+        lambda p: {"loss": p["x"] ** 2},
+        executor="ray",
+        workers=2,
+        trials=6,
+        seed=0,
+        out=tmp_path / "sweep",
+        report=False,
     )
     assert result.n_complete == 6
     assert math.isfinite(result.best_value)

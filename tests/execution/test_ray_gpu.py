@@ -37,6 +37,7 @@ def test_quarter_gpus_pack_four_actors_on_gpu_0(ray_local):
     ex.start(gpu_factory)
     try:
         assert ex.slots == 4
+        assert ex.wait_for_workers(60) == 4
         infos = ex.workers_info()
         finished, _ = drive(ex, [TrialJob(n, {"x": float(n)}) for n in range(8)])
     finally:

@@ -38,8 +38,9 @@ def factory():
 
 
 def test_trials_come_back_as_params_metrics_state(ray_local):
-    results = run_with_tune(load_space(SPACE), factory, trials=6, metric="loss",
-                            metric_names=["loss", "acc"], seed=0)
+    results = run_with_tune(
+        load_space(SPACE), factory, trials=6, metric="loss", metric_names=["loss", "acc"], seed=0
+    )
     assert len(results) == 6
     assert all(isinstance(r, TuneTrial) for r in results)
     for params, metrics, state in results:
@@ -50,7 +51,7 @@ def test_trials_come_back_as_params_metrics_state(ray_local):
             assert state == "COMPLETE"
             assert metrics == {"loss": pytest.approx(params["x"] ** 2), "acc": 1.0}
     failed = [r for r in results if r.state == "FAILED"]
-    assert all("x too large" in r.error for r in failed)
+    assert all(r.error == "ValueError: x too large" for r in failed)
     done = next(r for r in results if r.state == "COMPLETE")
     assert sorted(done.intermediate) == [0, 1, 2]
 
@@ -60,8 +61,9 @@ def test_asha_stops_some_trials_early(ray_local):
 
     space = load_space({**SPACE, "parameters": {"x": {"type": "float", "low": 0, "high": 1.4}}})
     scheduler = ASHAScheduler(max_t=4, grace_period=1, reduction_factor=2)
-    results = run_with_tune(space, factory, trials=8, metric="loss", scheduler=scheduler,
-                            max_concurrent=2, seed=1)
+    results = run_with_tune(
+        space, factory, trials=8, metric="loss", scheduler=scheduler, max_concurrent=2, seed=1
+    )
     states = [r.state for r in results]
     assert set(states) <= {"COMPLETE", "PRUNED"}
     assert "PRUNED" in states
