@@ -125,14 +125,14 @@ def run(
         timeout=parse_duration(timeout, "timeout") if timeout is not None else None,
         strategy=strategy,
         seed=seed,
-        workers=int(workers if workers is not None else exec_block.get("workers", 1)),
+        workers=workers if workers is not None else exec_block.get("workers"),
         executor=executor or exec_block.get("executor", "local"),
         address=address or exec_block.get("address") or os.environ.get("RAY_ADDRESS") or None,
         storage=storage or exec_block.get("storage"),
         resources=dict(exec_block.get("resources", {})),
         progress=progress,
     )
-    if settings.workers < 1:
+    if settings.workers is not None and settings.workers < 1:
         raise ConfigError(f"workers must be >= 1, got {settings.workers}", path="workers")
     if strategy is not None:
         from hpsearch.strategies import MULTI_OBJECTIVE, STRATEGY_OPTIONS

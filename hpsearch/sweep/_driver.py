@@ -47,7 +47,7 @@ class SweepSettings:
     timeout: float | None = None
     strategy: str | None = None
     seed: int | None = None
-    workers: int = 1
+    workers: int | None = None  # None: 1 locally, the whole cluster on Ray
     executor: str = "local"
     address: str | None = None
     storage: str | None = None
@@ -79,7 +79,7 @@ class SweepDriver:
             name=self.settings.strategy,
             seed=self.settings.seed,
             budget=self.total_budget(),
-            workers=self.settings.workers,
+            workers=self.settings.workers or 1,
         )
         if self.settings.storage:
             storage: Any = self.settings.storage
@@ -124,10 +124,11 @@ class SweepDriver:
         if kind == "local":
             from hpsearch.execution._local import ProcessExecutor, ThreadExecutor
 
-            if self.settings.workers == 1 and timeout is None:
+            workers = self.settings.workers or 1
+            if workers == 1 and timeout is None:
                 return ThreadExecutor(metric_names=self.metric_names)
             return ProcessExecutor(
-                self.settings.workers, metric_names=self.metric_names, trial_timeout=timeout
+                workers, metric_names=self.metric_names, trial_timeout=timeout
             )
         if kind == "ray":
             try:
