@@ -125,11 +125,16 @@ def _fingerprint(*globs: str) -> str:
 
 
 def code_version(method: str) -> str:
-    """A hash of the code a method's values depend on (the problems; hpsearch's strategies and
-    space for ``hpsearch:*``): a finished run is reused only while it is unchanged."""
+    """A hash of the code a method's values depend on (the problems; for ``hpsearch:<name>``
+    the space, the strategy base and ``_<name>.py``, all strategies for ``bayes``): a finished
+    run is reused only while it is unchanged."""
     parts = ["benchmarks/quality/problems.py", "benchmarks/quality/methods.py"]
-    if method.startswith("hpsearch:"):
+    if method == "hpsearch:bayes":
         parts += ["hpsearch/strategies/*.py", "hpsearch/space/*.py"]
+    elif method.startswith("hpsearch:"):
+        name = method.split(":", 1)[1]
+        parts += [f"hpsearch/strategies/{f}.py" for f in ("__init__", "_base", "_factory")]
+        parts += [f"hpsearch/strategies/_{name}.py", "hpsearch/space/*.py"]
     return _fingerprint(*parts)
 
 

@@ -100,7 +100,7 @@ def test_ctrl_c_stops_cleanly_and_the_sweep_resumes(tmp_path):
                 "name": "interrupt",
                 "objective": {"type": "python", "function": "objectives_for_tests:slow_quadratic"},
                 "strategy": {"name": "random", "seed": 5},
-                "budget": {"trials": 6},
+                "budget": {"trials": 20},
                 "parameters": {"x": {"type": "float", "low": -1, "high": 1}},
             }
         )
@@ -139,5 +139,5 @@ def test_ctrl_c_stops_cleanly_and_the_sweep_resumes(tmp_path):
     )
     assert resumed.returncode == 0, resumed.stderr
     table = pd.read_csv(out / "trials.csv")
-    assert (table["state"] == "COMPLETE").sum() == 6
+    assert (table["state"] == "COMPLETE").sum() == 20
     assert not table["state"].isin(["RUNNING", "WAITING"]).any()
