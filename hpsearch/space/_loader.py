@@ -234,8 +234,11 @@ class _NativeLoader:
         dims = self.parameters(data["parameters"])
         metrics = self.metrics(data)
         objective = self.objective(data.get("objective"))
-        if "metric" not in data and "metrics" not in data and objective and (
-            objective["type"] == "sklearn"
+        if (
+            "metric" not in data
+            and "metrics" not in data
+            and objective
+            and (objective["type"] == "sklearn")
         ):
             scoring = objective.get("scoring") or "score"
             first = scoring[0] if isinstance(scoring, list) and scoring else scoring

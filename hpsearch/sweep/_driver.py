@@ -127,9 +127,7 @@ class SweepDriver:
             workers = self.settings.workers or 1
             if workers == 1 and timeout is None:
                 return ThreadExecutor(metric_names=self.metric_names)
-            return ProcessExecutor(
-                workers, metric_names=self.metric_names, trial_timeout=timeout
-            )
+            return ProcessExecutor(workers, metric_names=self.metric_names, trial_timeout=timeout)
         if kind == "ray":
             try:
                 from hpsearch.execution._ray import RayExecutor

@@ -17,20 +17,29 @@ def test_cli_run_with_the_tune_executor(ray_local, tmp_path, monkeypatch):
         "def objective(params, trial):\n"
         "    for step in range(3):\n"
         "        trial.report((params['x'] - 0.2) ** 2 + 1 / (step + 1), step)\n"
-        "    return (params['x'] - 0.2) ** 2\n")
+        "    return (params['x'] - 0.2) ** 2\n"
+    )
     space = tmp_path / "space.yaml"
-    space.write_text(yaml.safe_dump({
-        "name": "tuned",
-        "objective": {"type": "python", "function": "tune_objective:objective"},
-        "strategy": {"name": "random", "seed": 0},
-        "budget": {"trials": 6},
-        "pruner": {"type": "asha", "min_resource": 1},
-        "parameters": {"x": {"type": "float", "low": -1, "high": 1},
-                       "k": {"type": "categorical", "choices": ["a", "b"]}},
-    }))
+    space.write_text(
+        yaml.safe_dump(
+            {
+                "name": "tuned",
+                "objective": {"type": "python", "function": "tune_objective:objective"},
+                "strategy": {"name": "random", "seed": 0},
+                "budget": {"trials": 6},
+                "pruner": {"type": "asha", "min_resource": 1},
+                "parameters": {
+                    "x": {"type": "float", "low": -1, "high": 1},
+                    "k": {"type": "categorical", "choices": ["a", "b"]},
+                },
+            }
+        )
+    )
     out = tmp_path / "run"
-    assert main(["run", str(space), "--executor", "tune", "--out", str(out), "--quiet",
-                 "--no-report"]) == 0
+    assert (
+        main(["run", str(space), "--executor", "tune", "--out", str(out), "--quiet", "--no-report"])
+        == 0
+    )
     table = pd.read_csv(out / "trials.csv")
     assert len(table) == 6
     assert set(table["state"]) <= {"COMPLETE", "PRUNED"} and "COMPLETE" in set(table["state"])
