@@ -35,6 +35,9 @@ def print_summary(result: Any, *, top: int = 5) -> None:
         view = Table(title=f"best {min(top, len(best))} trials", title_justify="left")
         for col in best.columns:
             name = col.removeprefix("param_").replace("duration_s", "seconds")
+            if col == "value":
+                name = result.space.metrics[0].name
+            name = name.removeprefix("value_")
             view.add_column(name, justify="right", overflow="fold")
         for _, row in best.iterrows():
             view.add_row(*(_fmt(v) for v in row.tolist()))
