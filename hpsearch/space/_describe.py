@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hpsearch.space._space import Space
 
-__all__ = ["describe_space"]
+__all__ = ["describe_objective", "describe_space"]
 
 
 def _duration(seconds: float) -> str:
@@ -23,8 +25,6 @@ def describe_space(space: Space) -> str:
         ...     "a": {"type": "int", "low": 1, "high": 3}}})).splitlines()[0])
         x
     """
-    from hpsearch.storage._table import describe_objective
-
     lines = [space.name + (f"  ({space.source})" if space.source else "")]
     if space.description:
         lines.append(f"  {space.description}")
@@ -79,3 +79,18 @@ def describe_space(space: Space) -> str:
             else "grid size:  too large to count"
         )
     return "\n".join(lines)
+
+
+def describe_objective(spec: Any) -> str:
+    """One line naming an objective block, e.g. ``sklearn sklearn.svm.SVC on sklearn:digits``."""
+    kind = spec.get("type", "?")
+    if kind == "sklearn":
+        return f"sklearn {spec.get('estimator')} on {spec.get('dataset')}, cv={spec.get('cv', 5)}"
+    if kind == "python":
+        return f"python {spec.get('function')}"
+    if kind == "command":
+        cmd = spec.get("command") or [spec.get("program")]
+        return "command " + " ".join(str(c) for c in (cmd if isinstance(cmd, list) else [cmd]))
+    if kind == "torch":
+        return f"torch {spec.get('model', 'mlp')} on {spec.get('dataset')}"
+    return str(kind)

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from hpsearch.space._describe import describe_objective
+
 __all__ = ["STATE_NAMES", "SweepRecord", "intermediate_table", "trials_table", "value_columns"]
 
 STATE_NAMES = {
@@ -151,18 +153,3 @@ class SweepRecord:
             space=space,
             **kwargs,
         )
-
-
-def describe_objective(spec: Any) -> str:
-    """One line naming an objective block, e.g. ``sklearn sklearn.svm.SVC on sklearn:digits``."""
-    kind = spec.get("type", "?")
-    if kind == "sklearn":
-        return f"sklearn {spec.get('estimator')} on {spec.get('dataset')}, cv={spec.get('cv', 5)}"
-    if kind == "python":
-        return f"python {spec.get('function')}"
-    if kind == "command":
-        cmd = spec.get("command") or [spec.get("program")]
-        return "command " + " ".join(str(c) for c in (cmd if isinstance(cmd, list) else [cmd]))
-    if kind == "torch":
-        return f"torch {spec.get('model', 'mlp')} on {spec.get('dataset')}"
-    return str(kind)
