@@ -4,7 +4,7 @@ overhead, report, ASHA and Ray benchmarks, written to ``benchmarks/RESULTS.md``.
 Tiers (see :mod:`benchmarks.quality.harness`):
 
 - ``quick``: 7 synthetic problems + 2 cheap scikit-learn ones, all 10 methods, 5 seeds, budgets
-  20 and 50; about 10 minutes with ``--jobs 2`` on 2 idle cores.
+  20 and 50; 9.3 minutes with ``--jobs 2`` on 2 nearly idle cores (measured).
 - ``full``: all 13 problems, budgets 20, 50 and 100 (hours), then the other benchmarks, each in
   its own process (a missing or failing one is reported, not fatal).
 - ``tiny``: a smoke test (2 problems, 2 methods, 2 seeds, budget 5).
@@ -59,7 +59,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from benchmarks.quality.harness import TIERS
 
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+        prog="python -m benchmarks",
+        description="Search-quality benchmark (plus, full tier, the other benchmarks); "
+        "writes benchmarks/RESULTS.md and benchmarks/results/quality_<tier>.json.",
     )
     parser.add_argument("--tier", choices=list(TIERS), default="quick")
     parser.add_argument(
@@ -111,7 +113,7 @@ def _progress(record: dict[str, Any], done: int, total: int) -> None:
 
 
 def run_quality(args: argparse.Namespace) -> dict[str, Any]:
-    from benchmarks.quality.harness import TIERS, run_tier, select
+    from benchmarks.quality.harness import TIERS, run_tier, select, validate
     from benchmarks.quality.methods import RANDOM_BASELINE
     from benchmarks.quality.report import machine, render, write_section
     from benchmarks.quality.scoring import summarize
@@ -126,6 +128,7 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
     )
     if RANDOM_BASELINE not in tier.methods:
         tier = select(tier, methods=(*tier.methods, RANDOM_BASELINE))
+    validate(tier)
     results = HERE / "results"
     json_path = args.json or results / f"quality_{tier.name}.json"
     runs_file = json_path.with_suffix(".runs.jsonl")
@@ -226,7 +229,10 @@ def run_collected(args: argparse.Namespace) -> None:
                 "",
             ]
         else:
-            parts += [f"Ran in {took:.0f} s; its output:", "", done.stdout.strip(), ""]
+            output = done.stdout.strip()
+            if "|---" not in output.replace(" ", ""):  # plain text, not a markdown table
+                output = f"```text\n{output}\n```"
+            parts += [f"Ran in {took:.0f} s; its output:", "", output, ""]
     write_section(
         args.out,
         "collected",
@@ -237,7 +243,11 @@ def run_collected(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    run_quality(args)
+    try:
+        run_quality(args)
+    except (KeyError, ValueError) as exc:  # an unknown problem or method, a bad budget
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
     if args.tier == "full" and not args.no_collect:
         run_collected(args)
     return 0

@@ -27,7 +27,7 @@ from typing import Any
 from benchmarks.quality.methods import METHODS
 from benchmarks.quality.problems import PROBLEMS, SKLEARN, SYNTHETIC
 
-__all__ = ["TIERS", "Tier", "run_one", "run_tier"]
+__all__ = ["TIERS", "Tier", "run_one", "run_tier", "select", "validate"]
 
 ALL_METHODS = tuple(METHODS)
 #: Rough relative cost, to start the slow runs first and balance the workers.
@@ -199,6 +199,18 @@ def _load(path: Path | None) -> dict[tuple, dict[str, Any]]:
     return done
 
 
+def validate(tier: Tier) -> None:
+    """Raise ``KeyError`` for an unknown problem or method, ``ValueError`` for a bad budget."""
+    for name in tier.problems:
+        if name not in PROBLEMS:
+            raise KeyError(f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}")
+    for name in tier.methods:
+        if name not in METHODS:
+            raise KeyError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
+    if not tier.budgets or min(tier.budgets) < 1 or tier.seeds < 1:
+        raise ValueError(f"budgets and seeds must be positive, got {tier.budgets} and {tier.seeds}")
+
+
 def run_tier(
     tier: Tier,
     *,
@@ -215,12 +227,7 @@ def run_tier(
         fresh: Ignore (and truncate) ``runs_file``.
         progress: Called with each finished record, the count done and the total.
     """
-    for name in tier.problems:
-        if name not in PROBLEMS:
-            raise KeyError(f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}")
-    for name in tier.methods:
-        if name not in METHODS:
-            raise KeyError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
+    validate(tier)
     if runs_file is not None:
         runs_file.parent.mkdir(parents=True, exist_ok=True)
         if fresh:
@@ -228,7 +235,7 @@ def run_tier(
     done = _load(runs_file)
     tasks = [(p, m, s, tier.n_trials, tier.capped) for p, m, s in tier.tasks()]
     todo = [t for t in tasks if t not in done]
-    records = {k: v for k, v in done.items() if k in set(tasks)}
+    records = {k: {**v, "reused": True} for k, v in done.items() if k in set(tasks)}
     total, count = len(tasks), len(records)
 
     def finished(record: dict[str, Any]) -> None:

@@ -293,7 +293,7 @@ def _setup_mlp() -> tuple[Any, Any, Any, Any, str]:
     from sklearn.neural_network import MLPClassifier
 
     x, y = _dataset("digits", 500)
-    return MLPClassifier(random_state=0, max_iter=60), x, y, _cv(True), "accuracy"
+    return MLPClassifier(random_state=0, max_iter=60), x, y, _cv(True), "neg_log_loss"
 
 
 def _setup_knn() -> tuple[Any, Any, Any, Any, str]:
@@ -418,7 +418,7 @@ SKLEARN: tuple[Problem, ...] = (
             "learning_rate_init": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True},
             "activation": {"type": "categorical", "choices": ["relu", "tanh", "logistic"]},
         },
-        "MLPClassifier on digits (500 samples, 60 epochs), 3-fold accuracy",
+        "MLPClassifier on digits (500 samples, 60 epochs), 3-fold log loss",
     ),
     _sk(
         "knn_wine",

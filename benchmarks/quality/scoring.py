@@ -55,8 +55,8 @@ def mean_se(xs: Iterable[float]) -> tuple[float, float]:
     """Mean and standard error of the finite values (``nan`` where undefined).
 
     Example:
-        >>> mean_se([1.0, 2.0, 3.0])
-        (2.0, 0.5773502691896258)
+        >>> [round(x, 4) for x in mean_se([1.0, 2.0, 3.0])]
+        [2.0, 0.5774]
     """
     finite = [float(x) for x in xs if x is not None and math.isfinite(x)]
     n = len(finite)

@@ -155,6 +155,7 @@ def test_tiny_tier_runs_resumes_and_writes_results(tmp_path) -> None:
     assert len(runs) == 2 * 2 * 2
     assert all(len(r["values"]) == 5 and r["error"] is None for r in runs)
     again = run_tier(TINY, jobs=1, runs_file=runs_file)  # resumed: nothing re-run
+    assert all(r["reused"] for r in again)
     assert [r["values"] for r in again] == [r["values"] for r in runs]
     assert len(runs_file.read_text().splitlines()) == 8
     # hpsearch's random strategy is seeded: a fresh run gives the same values.
@@ -200,3 +201,28 @@ def test_every_problem_has_a_loadable_space() -> None:
     for problem in PROBLEMS.values():
         space = hpsearch.load_space(problem.space_dict)
         assert len(space.searched) >= 2, problem.name
+
+
+def test_full_tier_reports_a_missing_collected_benchmark(tmp_path, monkeypatch) -> None:
+    import benchmarks.__main__ as cli
+
+    monkeypatch.setattr(cli, "COLLECTED", ("no_such_benchmark",))
+    out = tmp_path / "RESULTS.md"
+    cli.run_collected(cli.parse_args(["--tier", "full", "--out", str(out)]))
+    text = out.read_text()
+    assert "### `no_such_benchmark`" in text
+    assert "Not run: the module is missing." in text
+
+
+def test_unknown_names_and_bad_budgets_are_refused(tmp_path, capsys) -> None:
+    from benchmarks.quality import select
+    from benchmarks.quality.harness import validate
+
+    with pytest.raises(KeyError, match="unknown method 'optuna:cmaes'"):
+        validate(select(TINY, methods=["optuna:cmaes"]))
+    with pytest.raises(ValueError, match="budgets and seeds must be positive"):
+        validate(select(TINY, budgets=[0, 5]))
+    out = tmp_path / "R.md"
+    assert main(["--tier", "tiny", "--problems", "nope", "--out", str(out)]) == 2
+    assert "unknown problem 'nope'" in capsys.readouterr().err
+    assert not out.exists()
