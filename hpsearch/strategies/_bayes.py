@@ -61,8 +61,12 @@ def choose_bayes(space: Space, budget: int | None, *, workers: int = 1) -> str:
     small = budget is not None and budget <= MODEL_BUDGET
     if space.is_multi_objective:
         return "tpe" if small else "nsga2"
-    if (small and not space.is_conditional and 0 < len(space.searched) <= GP_MAX_DIMS
-            and any(isinstance(d, Float) for d in space.searched)):
+    if (
+        small
+        and not space.is_conditional
+        and 0 < len(space.searched) <= GP_MAX_DIMS
+        and any(isinstance(d, Float) for d in space.searched)
+    ):
         return "gp"
     return "tpe"
 
