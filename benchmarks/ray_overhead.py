@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--engine-trials", type=int, default=1000, help="trials, hpsearch.run")
     parser.add_argument("--tune-trials", type=int, default=20, help="trials, Tune defaults")
     parser.add_argument("--reuse-trials", type=int, default=200, help="trials, Tune reuse")
-    parser.add_argument("--cpu-trials", type=int, default=8, help="0.5 s trials per worker")
+    parser.add_argument("--cpu-trials", type=int, default=20, help="0.5 s trials per worker")
     parser.add_argument("--skip-tune", action="store_true", help="leave Ray Tune out")
     args = parser.parse_args()
 
