@@ -8,12 +8,14 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from hpsearch.errors import ObjectiveError
 from hpsearch.execution._base import Executor, Finished, ObjectiveFactory, Outcome, Report, TrialJob
 from hpsearch.execution._worker import run_trial
 
@@ -106,8 +108,28 @@ class _PipeChannel:
         return bool(self.conn.recv())
 
 
+def gpu_for_worker(index: int) -> str | None:
+    """``cuda:<index mod GPU count>`` when the objective uses torch and CUDA is visible.
+
+    Worker ``i`` of a pool gets GPU ``i % n``, so N workers spread over the GPUs of this
+    machine; objectives that never imported torch get ``None`` (and pay no torch import).
+
+    Example:
+        >>> gpu_for_worker(0) is None or gpu_for_worker(0).startswith("cuda:")
+        True
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    try:
+        count = int(torch.cuda.device_count())
+    except Exception:  # a broken CUDA setup means: no GPU
+        return None
+    return f"cuda:{index % count}" if count > 0 else None
+
+
 def _worker_main(
-    conn: Connection, factory: ObjectiveFactory, metric_names: list[str], device: str | None
+    conn: Connection, factory: ObjectiveFactory, metric_names: list[str], index: int
 ) -> None:
     os.setpgrp()  # own process group: the driver kills the whole tree of a hung trial
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
@@ -116,6 +138,7 @@ def _worker_main(
     except BaseException as exc:
         conn.send(("broken", f"{type(exc).__name__}: {exc}"))
         return
+    device = gpu_for_worker(index)
     conn.send(("ready",))
     while True:
         try:
@@ -142,7 +165,7 @@ class _Worker:
         self.index = index
         self.process = ctx.Process(
             target=_worker_main,
-            args=(child, factory, metric_names, None),
+            args=(child, factory, metric_names, index),
             name=f"hpsearch-worker-{index}",
             daemon=True,
         )
@@ -253,7 +276,7 @@ class ProcessExecutor(Executor):
             worker.ready = True
             return []
         if kind == "broken":
-            raise RuntimeError(f"the objective could not be built in a worker: {message[1]}")
+            raise ObjectiveError(f"the objective could not be built in a worker: {message[1]}")
         if kind == "report":
             return [Report(message[1], message[2], message[3])]
         if kind == "verdict?":

@@ -92,3 +92,58 @@ def test_process_executor_survives_dead_and_hung_workers():
     assert finished[1].outcome.duration_s < 5 + 3
     assert finished[2].outcome.state == finished[3].outcome.state == "COMPLETE"
     assert time.monotonic() - start < 20
+
+
+class _FakeCuda:
+    @staticmethod
+    def device_count():
+        return 2
+
+
+class _FakeTorch:
+    cuda = _FakeCuda()
+
+
+def _gpu_factory():
+    import sys
+
+    sys.modules.setdefault("torch", _FakeTorch())  # stands in for an objective that uses torch
+
+    def objective(params, trial):
+        time.sleep(0.2)
+        return int(trial.device.split(":")[1])
+
+    return objective
+
+
+def test_worker_processes_spread_over_the_visible_gpus():
+    executor = ProcessExecutor(2, metric_names=["value"])
+    executor.start(_gpu_factory)
+    try:
+        for number in range(4):
+            executor.submit(TrialJob(number, {}))
+        seen, deadline = [], time.monotonic() + 30
+        while len(seen) < 4 and time.monotonic() < deadline:
+            seen += [
+                e.outcome.metrics["value"] for e in executor.poll(0.2) if isinstance(e, Finished)
+            ]
+    finally:
+        executor.shutdown()
+    assert sorted(set(seen)) == [0.0, 1.0]
+
+
+def test_an_objective_that_cannot_be_built_is_an_objective_error():
+    from hpsearch.errors import ObjectiveError
+
+    def broken():
+        raise ImportError("no module named 'missing'")
+
+    executor = ProcessExecutor(1, metric_names=["value"])
+    executor.start(broken)
+    try:
+        executor.submit(TrialJob(0, {}))
+        with pytest.raises(ObjectiveError, match="could not be built in a worker"):
+            for _ in range(50):
+                executor.poll(0.2)
+    finally:
+        executor.shutdown()
