@@ -33,14 +33,21 @@ def print_summary(result: Any, *, top: int = 5) -> None:
     best = summary_frame(table, list(result.space.metrics), top=top)
     if not best.empty:
         view = Table(title=f"best {min(top, len(best))} trials", title_justify="left")
-        for col in best.columns:
-            name = col.removeprefix("param_").replace("duration_s", "seconds")
-            if col == "value":
-                name = result.space.metrics[0].name
-            name = name.removeprefix("value_")
-            view.add_column(name, justify="right", overflow="fold")
+        view.add_column("trial", justify="right", no_wrap=True)
+        values = [c for c in best.columns if c == "value" or c.startswith("value_")]
+        for col in values:
+            name = result.space.metrics[0].name if col == "value" else col[len("value_") :]
+            view.add_column(name, justify="right", no_wrap=True)
+        view.add_column("seconds", justify="right", no_wrap=True)
+        view.add_column("params", ratio=1)
+        params = [c for c in best.columns if c.startswith("param_")]
         for _, row in best.iterrows():
-            view.add_row(*(_fmt(v) for v in row.tolist()))
+            shown = ", ".join(
+                f"{c[len('param_') :]}={_fmt(row[c])}" for c in params if _fmt(row[c]) != ""
+            )
+            view.add_row(
+                str(row["number"]), *(_fmt(row[c]) for c in values), _fmt(row["duration_s"]), shown
+            )
         console.print(view)
     if result.best_params is not None:
         label = "Pareto front" if result.space.is_multi_objective else "best"
