@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 MAX_GRID_POINTS_PER_DIM = 100_000
+MAX_MAGNITUDE = 2**53  # beyond it floats skip integers and ranges overflow
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ class _Numeric(_Base):
                 raise self._fail(key, f"must be a number, got {value!r}")
             if not math.isfinite(value):
                 raise self._fail(key, f"must be finite, got {value!r}")
+        for key in ("low", "high"):
+            if abs(getattr(self, key)) > MAX_MAGNITUDE:
+                raise self._fail(key, f"must be within ±2**53, got {getattr(self, key)!r}")
         if self.low > self.high:
             raise self._fail("low", f"must be <= high ({self.high!r}), got {self.low!r}")
         if self.log and self.low <= 0:
@@ -265,7 +269,7 @@ class Int(_Numeric):
             )
 
     def contains(self, value: Any) -> bool:
-        if not _is_number(value) or float(value) != int(value):
+        if not _is_number(value) or (isinstance(value, float) and not value.is_integer()):
             return False
         return self.low <= value <= self.high and (int(value) - self.low) % self.step == 0
 

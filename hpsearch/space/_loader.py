@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +185,31 @@ def parse_duration(value: Any, path: str) -> float:
     return seconds
 
 
+def read_number(value: Any, fail: Callable[[str], ConfigError]) -> int | float:
+    """A finite number; numeric strings such as ``"1e-5"`` are read as numbers.
+
+    ``fail(message)`` builds the error to raise (it knows the file, line and key path).
+
+    Example:
+        >>> read_number("1e-5", ConfigError)
+        1e-05
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                raise fail(f"must be a number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise fail(f"must be a number, got {_kind(value)}")
+    if not math.isfinite(value):
+        raise fail(f"must be finite, got {value!r}")
+    return value
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
@@ -361,17 +386,8 @@ class _NativeLoader:
         except ConfigError as exc:
             raise exc.located(file=self.doc.file, line=self.doc.line(exc.path or path)) from None
 
-    def number(self, value: Any, path: str) -> float:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise self.fail(path, f"must be a number, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(path, f"must be a number, got {_kind(value)}")
-        if not math.isfinite(value):
-            raise self.fail(path, f"must be finite, got {value!r}")
-        return value
+    def number(self, value: Any, path: str) -> int | float:
+        return read_number(value, lambda message: self.fail(path, message))
 
     def prior(self, spec: Any, path: str) -> Prior | None:
         if spec is None:

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hpsearch.errors import ConfigError, did_you_mean
+from hpsearch.space._loader import _kind, read_number
 from hpsearch.space._yaml import Document
 
 __all__ = ["is_wandb_sweep", "wandb_to_native"]
@@ -143,16 +144,6 @@ def wandb_to_native(doc: Document) -> Document:
     return _Translator(doc).translate()
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
-
-
 def _integral(x: Any) -> bool:
     return (isinstance(x, int) and not isinstance(x, bool)) or (
         isinstance(x, float) and x.is_integer()
@@ -188,20 +179,7 @@ class _Translator:
 
     def number(self, value: Any, path: str) -> int | float:
         """A finite number; strings such as ``"1e-5"`` are read as numbers."""
-        if isinstance(value, str):
-            text = value.strip()
-            try:
-                value = int(text)
-            except ValueError:
-                try:
-                    value = float(text)
-                except ValueError:
-                    raise self.fail(path, f"must be a number, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(path, f"must be a number, got {_kind(value)}")
-        if not math.isfinite(value):
-            raise self.fail(path, f"must be finite, got {value!r}")
-        return value
+        return read_number(value, lambda message: self.fail(path, message))
 
     # -- top level ---------------------------------------------------------------------------
     def translate(self) -> Document:
