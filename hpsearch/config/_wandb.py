@@ -12,8 +12,11 @@ How W&B settings map to native ones:
   macros kept verbatim; ``early_terminate: {type: hyperband}`` -> ``pruner: {type: hyperband}``
   (``min_iter`` -> ``min_resource``; ``max_iter`` -> ``max_resource``, and without ``min_iter``
   the smallest W&B bracket ``int(max_iter / eta**k)`` becomes ``min_resource``; ``eta`` (default
-  3) -> ``reduction_factor``). ``project``, ``entity``, ``controller``, ``job`` and ``image`` are
-  ignored.
+  3) -> ``reduction_factor``; W&B's ``strict: true`` mode is refused, ``strict: false`` is its
+  default). ``project``, ``entity``, ``controller``, ``apiVersion`` and ``kind`` say where W&B
+  logs and runs its controller: they have no effect here, and ``hpsearch validate`` lists them.
+  W&B Launch (``job``, ``image``, ``image_uri``) and ``metric.impute``/``impute_while_running``
+  change what runs or what a failed run counts as, so they are refused.
 - ``values`` -> categorical (``probabilities`` -> ``weights``); ``value`` -> constant; ``min``
   and ``max`` -> int when both are integers, float otherwise.
 - ``log_uniform`` takes natural-log bounds (``[exp(min), exp(max)]``); ``*_values`` variants take
@@ -46,6 +49,11 @@ TOP_KEYS = (
     "apiVersion", "kind",
 )  # fmt: skip
 WANDB_ONLY_KEYS = frozenset(TOP_KEYS) - {"parameters", "metric", "name", "description"}
+#: W&B keys about where W&B logs and runs its controller: no effect on the search, listed by
+#: ``validate``
+NO_EFFECT_KEYS = ("project", "entity", "controller", "apiVersion", "kind")
+#: W&B Launch: the program would run in a container or job, which hpsearch does not do
+LAUNCH_KEYS = ("job", "image", "image_uri")
 NATIVE_ONLY_KEYS = frozenset({"objective", "metrics", "strategy", "budget", "pruner", "execution"})
 METHODS = ("grid", "random", "bayes")
 METRIC_KEYS = ("name", "goal", "target", "impute", "impute_while_running")
@@ -130,6 +138,13 @@ class _Translator(ParameterTranslator):
                     f"{did_you_mean(key, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}"
                     f"{hint}",
                 )
+        for key in LAUNCH_KEYS:
+            if key in data:
+                raise self.fail(
+                    key,
+                    f"W&B Launch ({key}: run the program in a container or job) is not "
+                    "supported: hpsearch runs program/command on this machine; remove it",
+                )
         method = self.method()
         out: dict[str, Any] = {}
         for key in ("name", "description"):
@@ -168,7 +183,8 @@ class _Translator(ParameterTranslator):
         if "parameters" not in data:
             raise self.fail("parameters", "missing: a sweep needs a 'parameters' mapping")
         out["parameters"] = self.parameters(data["parameters"], method)
-        return Document(data=out, file=self.doc.file, lines=self.lines)
+        ignored = tuple(key for key in NO_EFFECT_KEYS if key in data)
+        return Document(data=out, file=self.doc.file, lines=self.lines, ignored=ignored)
 
     def method(self) -> str:
         if "method" not in self.data:
@@ -194,6 +210,14 @@ class _Translator(ParameterTranslator):
 
     def metric(self, spec: Any) -> dict[str, Any]:
         self.mapping(spec, "metric", METRIC_KEYS, " such as {name: val_loss, goal: minimize}")
+        for key in ("impute", "impute_while_running"):
+            if key in spec:
+                raise self.fail(
+                    f"metric.{key}",
+                    "W&B's imputed values for failed or running runs are not supported: "
+                    "hpsearch leaves failed trials out of the model and never scores a "
+                    f"running one; remove {key}",
+                )
         out = {k: spec[k] for k in ("name", "goal", "target") if k in spec}
         out.setdefault("goal", "minimize")
         self.keep("metric", "metric")
@@ -297,8 +321,12 @@ class _Translator(ParameterTranslator):
                 raise self.fail(
                     f"{path}.strict", f"must be true or false, got {_kind(spec['strict'])}"
                 )
-            out["strict"] = spec["strict"]
-            self.keep("pruner.strict", f"{path}.strict")
+            if spec["strict"]:  # false is W&B's default rule, which is the one hpsearch runs
+                raise self.fail(
+                    f"{path}.strict",
+                    "W&B's strict mode is not supported: hpsearch runs Optuna's Hyperband "
+                    "rule; remove strict (or set it to false)",
+                )
         return out
 
     def count(self, value: Any, path: str) -> int:

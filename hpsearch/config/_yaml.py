@@ -58,6 +58,8 @@ class Document:
     data: Any
     file: str | None = None
     lines: dict[str, int] = field(default_factory=dict)
+    #: keys of the file that have no effect here (W&B-only metadata), for ``validate`` to say
+    ignored: tuple[str, ...] = ()
 
     def line(self, path: str) -> int | None:
         """The line of ``path`` or of its closest enclosing key."""

@@ -22,7 +22,7 @@ from hpsearch.execution._ray_connect import (
     plan_slots,
     start_local_ray,
 )
-from hpsearch.execution._registry import EXECUTORS, ExecutorKind, Placement
+from hpsearch.execution._registry import EXECUTORS, ExecutorKind, Placement, refuse_ray_settings
 from hpsearch.execution._tune import TuneTrial, run_with_tune, tune_scheduler
 from hpsearch.execution._tune_space import tune_param_space
 from hpsearch.execution._worker import make_trial, normalize_result, run_trial
@@ -47,6 +47,7 @@ __all__ = [
     "make_trial",
     "normalize_result",
     "plan_slots",
+    "refuse_ray_settings",
     "run_trial",
     "run_with_tune",
     "start_local_ray",

@@ -17,7 +17,7 @@ from hpsearch.execution._base import Executor
 from hpsearch.execution._local import ProcessExecutor, ThreadExecutor
 from hpsearch.execution._ray import RayExecutor
 
-__all__ = ["EXECUTORS", "ExecutorKind", "Placement"]
+__all__ = ["EXECUTORS", "ExecutorKind", "Placement", "refuse_ray_settings"]
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,42 @@ class ExecutorKind:
         raise NotImplementedError(f"the {cls.name} executor runs the sweep loop itself")
 
 
+def refuse_ray_settings(config: SweepConfig, executor: str) -> None:
+    """Refuse ``execution.address``/``resources`` for an executor that has no use for them.
+
+    Example:
+        >>> from hpsearch.config import ExecutionConfig, read_config
+        >>> config = read_config({"execution": {"resources": {"gpu": 1}},
+        ...                       "parameters": {"x": {"type": "float", "low": 0, "high": 1}}})
+        >>> refuse_ray_settings(config, "local")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hpsearch.errors.ConfigError: execution.resources: reserves Ray resources per trial...
+    """
+    if config.execution.resources:
+        raise ConfigError(
+            f"reserves Ray resources per trial, which the {executor} executor does not use "
+            "(it runs `workers` trials at once, spread over the visible GPUs); use "
+            "executor: ray, or remove resources",
+            path="execution.resources",
+        )
+    if config.execution.address:
+        raise ConfigError(
+            f"names a Ray cluster, which the {executor} executor does not use; use "
+            "executor: ray, or remove address",
+            path="execution.address",
+        )
+
+
 class LocalKind(ExecutorKind):
     """This machine: a trial thread (one worker, no trial timeout) or worker processes."""
 
     name = "local"
+
+    @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        if "executor" in config.execution.given:  # without it, --executor may still pick ray
+            refuse_ray_settings(config, cls.name)
 
     @classmethod
     def build(cls, placement: Placement) -> Executor:

@@ -98,7 +98,6 @@ class HyperbandPruner(Pruner):
             "min_resource": Option.integer(1, low=1, help="steps before the first rung"),
             "max_resource": Option.integer(low=1, help="steps of a full trial (auto)"),
             "reduction_factor": Option.integer(3, low=2, help="keep 1/eta at each rung"),
-            "strict": Option.flag(True, help="W&B's strict mode (the paper's rule)"),
         }
     )
 

@@ -172,7 +172,11 @@ class SweepDirectory:
         the journal file, and that journal (``None`` for a URL)."""
         url = url or self.storage_url
         if url:
-            return optuna.storages.get_storage(url), None
+            try:
+                return optuna.storages.get_storage(url), None
+            except Exception as exc:  # sqlalchemy's errors: a driver missing, no such database
+                detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise ConfigError(f"cannot open the storage {url}: {detail}") from None
         journal = SweepJournal(self.journal_file)
         return optuna.storages.JournalStorage(journal), journal
 

@@ -60,6 +60,11 @@ def describe_config(config: SweepConfig) -> str:
     execution = config.execution.to_dict()
     if execution:
         lines.append("execution:  " + ", ".join(f"{k}={v}" for k, v in execution.items()))
+    ignored = config.document.ignored if config.document is not None else ()
+    if ignored:
+        lines.append(
+            f"ignored:    {', '.join(ignored)} (W&B settings with no effect on an hpsearch sweep)"
+        )
     lines.append(f"parameters ({len(space)}):")
     width = max(len(n) for n in space.names)
     for dim in space.parameters:

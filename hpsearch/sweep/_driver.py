@@ -58,6 +58,9 @@ class SweepDriver:
         self.stats = {"complete": 0, "failed": 0, "pruned": 0, "new": 0}
         self._best_value: float | None = None
         self._best_text: str | None = None
+        #: set once a complete trial meets every metric's ``target`` (W&B's rule: no new
+        #: trials start, running ones finish)
+        self.target_reached = False
 
     # -- setup -------------------------------------------------------------------------------
     def open(self) -> optuna.Study:
@@ -112,6 +115,12 @@ class SweepDriver:
                 f"resuming {self.config.name}: {self.counted} trials already done{more}"
             )
         self._best_text = self._study_best()
+        self.target_reached = any(
+            self._meets_target(dict(zip(self.metric_names, t.values, strict=True)))
+            for t in self.study.get_trials(
+                deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)
+            )
+        )
         executor = self.make_executor()
         try:
             executor.start(self.objective)
@@ -135,7 +144,7 @@ class SweepDriver:
         next_output, interval = time.monotonic() + OUTPUT_INTERVAL_S, OUTPUT_INTERVAL_S
         while True:
             out_of_time = timeout is not None and time.monotonic() - started >= timeout
-            if not out_of_time:
+            if not out_of_time and not self.target_reached:
                 self._launch(executor)
             if not self.running:
                 return
@@ -247,12 +256,25 @@ class SweepDriver:
             self.stats[state.value.lower()] += 1
         if state is TrialState.COMPLETE:
             self._improve_best(outcome.metrics)
+            if not self.target_reached and self._meets_target(outcome.metrics):
+                self.target_reached = True
+                self.progress.message(
+                    f"trial {job.number} reached the metric target: no new trials start"
+                )
         self.progress.trial_finished(
             job.number,
             state,
             self._outcome_text(event),
             best=self._best_text,
             running=len(self.running),
+        )
+
+    def _meets_target(self, metrics: dict[str, float]) -> bool:
+        """Whether ``metrics`` reach the ``target`` of every metric that has one."""
+        targets = [m for m in self.config.metrics if m.target is not None]
+        return bool(targets) and all(
+            m.sign * (float(metrics[m.name]) - m.target) <= 0  # type: ignore[operator]
+            for m in targets
         )
 
     def _log_traceback(self, job: TrialJob, text: str) -> None:

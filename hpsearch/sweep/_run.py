@@ -10,7 +10,7 @@ from typing import Any
 
 from hpsearch.config import StrategyConfig, SweepConfig, parse_duration
 from hpsearch.errors import ConfigError
-from hpsearch.execution import EXECUTORS
+from hpsearch.execution import EXECUTORS, refuse_ray_settings
 from hpsearch.objectives import ObjectiveSpec
 from hpsearch.report import write_report
 from hpsearch.storage import SweepDirectory, SweepResult
@@ -59,8 +59,20 @@ def make_settings(
     if strategy is not None:
         replaced = config.replace(strategy=StrategyConfig(strategy, config.strategy.seed))
         STRATEGIES.lookup(strategy, path="strategy").check(replaced)
+    for flag, value in (("--address", address), ("--storage", storage), ("--out", out)):
+        if value is not None and not str(value).strip():
+            raise ConfigError(f"{flag} must not be empty")
     kind = executor or execution.executor
     EXECUTORS.lookup(kind, path="executor").check(config)
+    if kind == "local":
+        refuse_ray_settings(config, kind)
+    if address and kind == "local":
+        raise ConfigError(
+            "--address names a Ray cluster, but the executor is local; add --executor ray "
+            "(or drop --address)"
+        )
+    if storage:
+        check_storage_url(storage, path="storage")
     return SweepSettings(
         out_dir=Path(out) if out is not None else Path("runs") / safe_name(config.name),
         trials=trials,
@@ -74,6 +86,48 @@ def make_settings(
         resources=dict(execution.resources),
         progress=progress,
     )
+
+
+def check_storage_url(url: str, *, path: str) -> None:
+    """Refuse a storage URL Optuna cannot open (its form or its database driver), at once.
+
+    Example:
+        >>> check_storage_url("sqlite:///runs/s.db", path="storage")
+        >>> check_storage_url("bogus://x", path="storage")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hpsearch.errors.ConfigError: storage: 'bogus://x' is not a database URL Optuna can open...
+    """
+    from sqlalchemy.engine import make_url  # optuna's own dependency, only needed here
+
+    try:
+        make_url(url).get_dialect()
+    except Exception as exc:  # sqlalchemy raises ArgumentError, NoSuchModuleError, ImportError
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            f"{url!r} is not a database URL Optuna can open, such as sqlite:///sweep.db ({detail})",
+            path=path,
+        ) from None
+
+
+def _make_directory(sweep: SweepDirectory, settings: SweepSettings) -> None:
+    """Create the sweep directory; refuse a file in its place, or a storage other than the
+    one the sweep already uses (a new storage would silently start an empty study)."""
+    if sweep.path.exists() and not sweep.path.is_dir():
+        raise ConfigError(
+            f"{sweep.path} is a file, not a sweep directory; give --out a folder", path="out"
+        )
+    try:
+        sweep.path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {sweep.path}: {exc.strerror}", path="out") from None
+    if settings.storage and sweep.exists() and settings.storage != sweep.storage_url:
+        stored = sweep.storage_url or f"the journal {sweep.journal_file.name}"
+        raise ConfigError(
+            f"{sweep.path} keeps its study in {stored}, not {settings.storage}; drop --storage "
+            "to continue it, or use another --out directory",
+            path="storage",
+        )
 
 
 def run_sweep(
@@ -99,7 +153,7 @@ def run_sweep(
     if objective is not None and not callable(objective):
         raise ConfigError(f"objective must be callable, got {type(objective).__name__}")
     sweep = SweepDirectory(settings.out_dir)
-    sweep.path.mkdir(parents=True, exist_ok=True)
+    _make_directory(sweep, settings)
     with sweep.lock():
         meta = sweep.prepare(config, source_dir=source_dir, storage=settings.storage)
         spec = ObjectiveSpec(config, base_dir=meta.get("base_dir"), callable_=objective)

@@ -7,15 +7,25 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from hpsearch import load_space
+from hpsearch.cli import main
 from hpsearch.config import is_wandb_sweep
 from hpsearch.errors import ConfigError
 from hpsearch.space import Categorical, Constant, Float, Int, Prior
+from tests.conftest import CORPUS, require_corpus
 
-CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "wandb"
 BROKEN = "Etheredge-Works__gloves__wandb_sweep.yaml"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared W&B corpus is absent")
+
+
+@pytest.fixture
+def corpus_present():
+    """Skip without the shared corpus; fail under CI=true (see tests/conftest.py)."""
+    require_corpus()
+
+
+needs_corpus = pytest.mark.usefixtures("corpus_present")
 
 
 def corpus_files() -> list[str]:
@@ -339,9 +349,9 @@ def test_top_level_mapping():
             "project": "p",
             "entity": "e",
             "controller": {"type": "local"},
-            "metric": {"name": "acc", "goal": "maximize", "target": 0.99, "impute": "worst"},
+            "metric": {"name": "acc", "goal": "maximize", "target": 0.99},
             "run_cap": 7,
-            "early_terminate": {"type": "hyperband", "max_iter": 27, "s": 2, "strict": True},
+            "early_terminate": {"type": "hyperband", "max_iter": 27, "s": 2, "strict": False},
             "program": "train.py",
             "parameters": {"x": {"values": [1, 2]}},
         }
@@ -355,9 +365,41 @@ def test_top_level_mapping():
         "min_resource": 3,
         "max_resource": 27,
         "reduction_factor": 3,
-        "strict": True,
     }
     assert space.objective == {"type": "command", "program": "train.py"}
+    assert space.document.ignored == ("project", "entity", "controller")
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "says"),
+    [
+        ({"early_terminate": {"type": "hyperband", "min_iter": 2, "strict": True}},
+         "early_terminate.strict", "strict mode is not supported"),
+        ({"metric": {"name": "acc", "impute": "worst"}}, "metric.impute", "imputed values"),
+        ({"metric": {"name": "acc", "impute_while_running": "best"}},
+         "metric.impute_while_running", "imputed values"),
+        ({"image": "me/train:latest"}, "image", "W&B Launch"),
+        ({"job": "me/proj/job:v1"}, "job", "W&B Launch"),
+    ],
+)  # fmt: skip
+def test_wandb_keys_that_would_change_behaviour_are_refused(tmp_path, capsys, change, where, says):
+    doc = {"method": "random", "metric": {"name": "acc"}, "program": "train.py",
+           "parameters": {"x": {"values": [1, 2]}}, **change}  # fmt: skip
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{where}: " in err and says in err
+
+
+def test_validate_lists_wandb_keys_without_effect(tmp_path, capsys):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(
+        "method: random\nproject: p\nentity: e\nprogram: train.py\n"
+        "parameters:\n  x: {values: [1, 2]}\n"
+    )
+    assert main(["validate", str(path)]) == 0
+    assert "ignored:    project, entity (W&B settings" in capsys.readouterr().out
 
 
 def test_hyperband_brackets_follow_wandb():

@@ -21,11 +21,11 @@ from hpsearch.execution import TrialJob, run_trial
 from hpsearch.objectives import build_objective
 from hpsearch.objectives._command import CommandObjective
 from hpsearch.trial import Trial, TrialPruned
+from tests.conftest import require_corpus
 
 from .objective_helpers import RecordingChannel
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / ".." / "shared" / "corpus" / "wandb"
 
 SCRIPT = textwrap.dedent("""
     import json, os, subprocess, sys, time
@@ -455,9 +455,7 @@ def test_bad_command_blocks_are_config_errors(tmp_path, block, match):
 
 
 def test_a_corpus_wandb_sweep_runs_through_the_command_objective(tmp_path, script):
-    path = CORPUS / "desy-ml__rl-vs-bo__sweep.yaml"
-    if not path.is_file():
-        pytest.skip("../shared/corpus/wandb is absent")
+    path = require_corpus() / "desy-ml__rl-vs-bo__sweep.yaml"
     sweep = yaml.safe_load(path.read_text())
     point = {name: spec["values"][0] for name, spec in sweep["parameters"].items()}
     space = load_space(
