@@ -178,7 +178,7 @@ class ParameterTranslator:
                 )
         if "distribution" in spec:
             dist = spec["distribution"]
-            if dist not in DISTRIBUTIONS:
+            if not isinstance(dist, str) or dist not in DISTRIBUTIONS:
                 raise self.fail(
                     f"{path}.distribution",
                     f"unknown distribution {dist!r}"

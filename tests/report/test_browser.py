@@ -1,13 +1,19 @@
-"""A real browser opens a generated report from disk: no console errors, every plot drawn."""
+"""A real browser opens a generated report from disk: no console errors, every plot drawn.
+
+Without Chromium (or selenium) the test skips, except under ``CI=true``, where it fails: CI
+must run it.
+"""
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from hpsearch.report import write_report
+from tests.conftest import skip_or_fail
 
 from .conftest import multi_record, single_record
 from .test_html import XSS_NAME, XSS_QUOTES, XSS_SWEEP, hostile_record
@@ -30,11 +36,14 @@ OPTIONS = (
 
 
 def _driver(profile: Path):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        skip_or_fail("selenium is not installed")
     for binary in (CHROMIUM, CHROMEDRIVER):
         if not Path(binary).exists() and shutil.which(Path(binary).name) is None:
-            pytest.skip(f"{binary} is not installed")
-    from selenium.webdriver.chrome.service import Service
+            skip_or_fail(f"{binary} is not installed (apt-get install chromium chromium-driver)")
 
     options = webdriver.ChromeOptions()
     chromium = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
@@ -46,8 +55,14 @@ def _driver(profile: Path):
     driver_path = CHROMEDRIVER if Path(CHROMEDRIVER).exists() else shutil.which("chromedriver")
     try:
         return webdriver.Chrome(service=Service(driver_path), options=options)
-    except Exception as err:  # a broken local browser install is not a report bug
-        pytest.skip(f"headless Chromium did not start: {err}")
+    except Exception as err:  # a broken local browser install is not a report bug (but CI's is)
+        skip_or_fail(f"headless Chromium did not start: {str(err).splitlines()[0]}")
+
+
+def severe_console_entries(driver) -> list[dict]:
+    """The console errors logged since the last call (reading the log empties it, so every
+    check reads it exactly once)."""
+    return [entry for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
 
 
 def _check_page(driver, path: Path, shot: Path) -> dict:
@@ -69,12 +84,11 @@ def _check_page(driver, path: Path, shot: Path) -> dict:
         " function (p) { return !p.querySelector('.main-svg'); }).length;"
     )
     assert drawn == 0
-    logs = driver.get_log("browser")
-    severe = [entry for entry in logs if entry.get("level") == "SEVERE"]
+    severe = severe_console_entries(driver)
     assert severe == [], severe
     driver.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
-    return {"plots": len(plots), "logs": logs}
+    return {"plots": len(plots)}
 
 
 INJECTED = r"""
@@ -156,9 +170,41 @@ def test_report_renders_in_headless_chromium(tmp_path):
             table,
         )
         assert visible and set(visible) == {"PRUNED"}
-        assert driver.get_log("browser") == [] or all(
-            e["level"] != "SEVERE" for e in driver.get_log("browser")
-        )
+        severe = severe_console_entries(driver)  # hovering, sorting and filtering logged none
+        assert severe == [], severe
         driver.save_screenshot(str(tmp_path / "compare_filtered.png"))
     finally:
         driver.quit()
+
+
+def test_console_check_catches_an_error_in_the_page(tmp_path):
+    """The console check can fail: an error the page logs (a broken script, a failed
+    resource) is reported by the same check the report test asserts on."""
+    page = tmp_path / "broken.html"
+    page.write_text(
+        "<!doctype html><html><body><p>x</p>"
+        "<script>console.error('report script failed'); undefinedFunction();</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    driver = _driver(tmp_path / "profile")
+    try:
+        driver.get(page.resolve().as_uri())
+        severe = severe_console_entries(driver)
+        messages = " ".join(entry["message"] for entry in severe)
+        assert "report script failed" in messages and "undefinedFunction" in messages
+        assert severe_console_entries(driver) == []  # read once: the next check starts clean
+    finally:
+        driver.quit()
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [(True, pytest.fail.Exception), (False, pytest.skip.Exception)]
+)
+def test_missing_chromium_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_path, ci, outcome):
+    import tests.conftest
+
+    monkeypatch.setattr(tests.conftest, "IN_CI", ci)
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", "/nonexistent/chromium-x")
+    with pytest.raises(outcome, match="chromium-x is not installed"):
+        _driver(tmp_path / "profile")

@@ -174,7 +174,11 @@ def write(doc, folder: str, name: str = "space.yaml") -> str:
     return path
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+#: HPSEARCH_FUZZ=10 runs ten times the examples (a deeper search, outside the suite)
+SCALE = int(os.environ.get("HPSEARCH_FUZZ", "1"))
+
+
+@settings(max_examples=120 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data(), name=st.sampled_from(sorted(DOCUMENTS)))
 def test_validate_mutated_files_exits_0_or_2_with_one_line(data, name):
     doc = mutate(data, DOCUMENTS[name])
@@ -196,7 +200,7 @@ _FLAGS = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_run_mutated_files_and_flags_exits_0_or_2_with_one_line(data):
     doc = mutate(data, TINY, rounds=2)
@@ -210,6 +214,32 @@ def test_run_mutated_files_and_flags_exits_0_or_2_with_one_line(data):
             argv += ["--out", f"{tmp}/run"]
         for flag in flags:
             argv += [flag, data.draw(st.sampled_from(_FLAGS[flag])).format(tmp=tmp)]
+        assert_clean(*call(argv), argv)
+
+
+_BLOCKS = {"strategy": (STRATEGIES, "name"), "pruner": (PRUNERS, "type")}
+_OPTION_VALUES = st.one_of(
+    st.sampled_from([None, True, False, -1, 0, 1, 2, 5, 150, 0.0, 0.5, 1.0, 1e9, "auto", "x"]),
+    st.sampled_from(["sampling", "lbfgs", "gp_hedge", "EI", "GP", "RF", "ET", "GBRT"]),
+)
+
+
+@settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), block=st.sampled_from(sorted(_BLOCKS)))
+def test_run_with_any_option_of_any_extension_exits_0_or_2(data, block):
+    """Every option of every strategy and pruner, with edge values, in a sweep that runs."""
+    registry, key = _BLOCKS[block]
+    name = data.draw(st.sampled_from(sorted(registry)))
+    keys = registry[name].schema.names
+    options = data.draw(st.dictionaries(st.sampled_from(keys), _OPTION_VALUES)) if keys else {}
+    doc = copy.deepcopy(TINY)
+    doc[block] = {key: name, **options}
+    if name == "grid":
+        doc["parameters"]["x"]["step"] = 0.25
+    trials = data.draw(st.sampled_from(["1", "3"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = ["run", write(doc, tmp), "--trials", trials, "--quiet", "--no-report"]
+        argv += ["--out", f"{tmp}/run"]
         assert_clean(*call(argv), argv)
 
 
