@@ -34,6 +34,15 @@ def require_corpus() -> Path:
     return CORPUS
 
 
+def cuda_available() -> bool:
+    """Whether torch can use a GPU on this machine: device tests expect either case."""
+    try:
+        import torch  # heavy: only for the tests that ask
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
 @pytest.fixture
 def corpus_dir() -> Path:
     return require_corpus()
