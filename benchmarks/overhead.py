@@ -3,20 +3,27 @@
 A trivial objective (3 parameters, no work) and the random strategy, so what is measured is the
 engine: asking, storing params durably, running the trial, storing the result. Run:
 
-    python -m benchmarks.overhead [--trials 1000] [--repeats 3]
+    python -m benchmarks.overhead [--quick] [--trials 1000] [--repeats 3]
 
 Prints a markdown table; times are medians over repeats, and the ratio column compares each
-engine with Optuna's journal file (the durable Optuna baseline).
+engine with Optuna's journal file (the durable Optuna baseline). Writes
+``benchmarks/results/overhead.json`` (the README's overhead numbers are copied from it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results" / "overhead.json"
+OPTUNA_JOURNAL = "Optuna, RandomSampler, JournalFileBackend"
+HPSEARCH_JOURNAL = "hpsearch, random, journal study (fsync per trial)"
 
 SPACE = {
     "name": "overhead",
@@ -79,13 +86,17 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="300 trials, 1 repeat")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="results file to write")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.trials, args.repeats = 300, 1
     n = args.trials
     rows = [
         ("Optuna, RandomSampler, in memory", "no", lambda: optuna_run("memory", n)),
         ("Optuna, RandomSampler, SQLite", "yes", lambda: optuna_run("sqlite", min(n, 300))),
-        ("Optuna, RandomSampler, JournalFileBackend", "yes", lambda: optuna_run("journal", n)),
-        ("hpsearch, random, journal study (fsync per trial)", "yes", lambda: hpsearch_run(n)),
+        (OPTUNA_JOURNAL, "yes", lambda: optuna_run("journal", n)),
+        (HPSEARCH_JOURNAL, "yes", lambda: hpsearch_run(n)),
     ]
     results = [(name, durable, measure(fn, args.repeats)) for name, durable, fn in rows]
     baseline = results[2][2]
@@ -103,6 +114,16 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
                 "ratio_vs_optuna_journal": seconds / baseline,
             }
         )
+    payload = {
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "trials": n,
+        "repeats": args.repeats,
+        "rows": out,
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(payload, indent=1) + "\n")
     return out
 
 

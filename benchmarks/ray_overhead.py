@@ -3,10 +3,12 @@ hpsearch's RayExecutor driven by a bare submit/poll loop, and a full ``hpsearch.
 (Optuna journal on disk, so durability on); then scaling from 1 to 2 workers with CPU-bound 0.5 s
 trials. Every configuration uses the same local Ray instance (2 CPUs, loopback only). Run:
 
-    python -m benchmarks.ray_overhead [--trials 1000] [--tune-trials 20] [--reuse-trials 200]
+    python -m benchmarks.ray_overhead [--quick] [--trials 1000] [--tune-trials 20] ...
 
-Prints markdown tables. "per trial" is wall time divided by the number of trivial trials, with
-two trials in flight (2 CPUs), so it is the cost a sweep of trivial trials pays per trial.
+Like with like: every configuration (Tune included) is timed the same way, from a cold start of
+its trial actors, at N/5 and N trials; the table shows both the per-trial cost with start-up
+counted and the marginal cost without it. Prints markdown tables and writes
+``benchmarks/results/ray_overhead.json`` (the README's Ray numbers are copied from it).
 """
 
 from __future__ import annotations
@@ -14,10 +16,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results" / "ray_overhead.json"
+TUNE_DEFAULTS = "Ray Tune 2.60, function trainable, defaults"
+TUNE_REUSE = "Ray Tune 2.60, `reuse_actors=True`"
+EXECUTOR_2 = "hpsearch RayExecutor, 2 actors, bare submit/poll loop"
+EXECUTOR_1 = "hpsearch RayExecutor, 1 actor, bare submit/poll loop"
+ENGINE = '`hpsearch.run(executor="ray")`, 2 workers, journal on disk'
 
 SPACE = {
     "name": "ray-overhead",
@@ -70,8 +82,9 @@ def _tune_trivial(config: dict[str, Any]) -> None:
     tune.report({"loss": config["x"] ** 2})
 
 
-def tune_run(trials: int, *, reuse_actors: bool) -> tuple[float, float]:
-    """Seconds per trial and setup seconds (none: Tune starts inside fit) for a Tune sweep."""
+def tune_run(trials: int, *, reuse_actors: bool) -> float:
+    """Wall seconds of one Ray Tune sweep of ``trials`` trivial trials, from ``fit()`` to its
+    return (trial actors started inside; the Ray instance is already up)."""
     from ray import tune
 
     from hpsearch import load_space
@@ -89,7 +102,7 @@ def tune_run(trials: int, *, reuse_actors: bool) -> tuple[float, float]:
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # Tune prints a banner
             tuner.fit()
-        return (time.perf_counter() - start) / trials, 0.0
+        return time.perf_counter() - start
 
 
 def _drive(executor: Any, jobs: list[Any]) -> None:
@@ -108,35 +121,32 @@ def _drive(executor: Any, jobs: list[Any]) -> None:
                 running -= 1
 
 
-def executor_run(
+def executor_sweep(
     trials: int,
     *,
     workers: int,
     factory: Any = trivial_factory,
     params: dict[str, Any] | None = None,
-) -> tuple[float, float]:
-    """Seconds per trial (bare submit/poll loop) and setup seconds for the RayExecutor."""
+) -> float:
+    """Wall seconds of ``trials`` trials on a fresh RayExecutor driven by a bare submit/poll
+    loop, actor start-up included (the Ray instance is already up)."""
     from hpsearch.execution import TrialJob
     from hpsearch.execution._ray import RayExecutor
 
     executor = RayExecutor(workers=workers, metric_names=("loss",))
     start = time.perf_counter()
-    executor.start(factory)
-    executor.wait_for_workers()
-    setup = time.perf_counter() - start
     try:
+        executor.start(factory)
         base = {"x": 0.5, "y": 1, "z": "a", **(params or {})}
-        warm = 50 if params is None else workers
-        _drive(executor, [TrialJob(n, base) for n in range(warm)])
-        jobs = [TrialJob(n, base) for n in range(100, 100 + trials)]
-        start = time.perf_counter()
-        _drive(executor, jobs)
-        return (time.perf_counter() - start) / trials, setup
+        _drive(executor, [TrialJob(n, base) for n in range(trials)])
+        return time.perf_counter() - start
     finally:
         executor.shutdown()
 
 
-def _engine_sweep(trials: int, workers: int) -> float:
+def engine_sweep(trials: int, *, workers: int) -> float:
+    """Wall seconds of ``hpsearch.run(executor="ray")`` for ``trials`` trials (journal on disk,
+    actors, study and outputs included)."""
     import hpsearch
 
     objective = trivial_factory()
@@ -158,20 +168,23 @@ def _engine_sweep(trials: int, workers: int) -> float:
     return took
 
 
-def engine_run(trials: int, *, workers: int) -> tuple[float, float]:
-    """Marginal seconds per trial of ``hpsearch.run(..., executor="ray")`` and its fixed cost.
-
-    Two sweeps, of ``trials // 5`` and ``trials`` trials: the difference divided by the extra
-    trials is the per-trial cost without the fixed start-up (actors, study, outputs).
-    """
+def two_point(sweep: Callable[[int], float], trials: int) -> dict[str, float]:
+    """The same measurement for every configuration: sweeps of ``trials // 5`` and ``trials``
+    trials, each from a cold start. ``with_startup`` is the long sweep's wall per trial (start-up
+    counted); ``marginal`` is the extra wall per extra trial (start-up not counted); ``startup``
+    is the fixed cost left over."""
     small = max(1, trials // 5)
-    short = _engine_sweep(small, workers)
-    long = _engine_sweep(trials, workers)
-    per = (long - short) / (trials - small)
-    return per, long - per * trials
+    short, long = sweep(small), sweep(trials)
+    marginal = max(long - short, 0.0) / (trials - small)
+    return {
+        "trials": trials,
+        "with_startup_s": long / trials,
+        "marginal_s": marginal,
+        "startup_s": max(long - marginal * trials, 0.0),
+    }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000, help="trivial trials, RayExecutor")
     parser.add_argument("--engine-trials", type=int, default=1000, help="trials, hpsearch.run")
@@ -179,72 +192,94 @@ def main() -> None:
     parser.add_argument("--reuse-trials", type=int, default=200, help="trials, Tune reuse")
     parser.add_argument("--cpu-trials", type=int, default=20, help="0.5 s trials per worker")
     parser.add_argument("--skip-tune", action="store_true", help="leave Ray Tune out")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="fewer trials everywhere")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="results file to write")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.trials = args.engine_trials = 200
+        args.tune_trials, args.reuse_trials, args.cpu_trials = 10, 50, 6
 
     import ray
 
-    from hpsearch.execution._ray import start_local_ray
+    from hpsearch.execution import start_local_ray
 
     start_local_ray(num_cpus=2, log_to_driver=False)
     try:
-        rows: list[tuple[str, int, float, float]] = []
+        configs: list[tuple[str, int, Callable[[int], float]]] = []
         if not args.skip_tune:
-            per, setup = tune_run(args.tune_trials, reuse_actors=False)
-            rows.append(
-                ("Ray Tune 2.60, function trainable, defaults", args.tune_trials, per, setup)
-            )
-            per, setup = tune_run(args.reuse_trials, reuse_actors=True)
-            rows.append(("Ray Tune 2.60, `reuse_actors=True`", args.reuse_trials, per, setup))
-        per, setup = executor_run(args.trials, workers=2)
-        rows.append(
-            ("hpsearch RayExecutor, 2 actors, bare submit/poll loop", args.trials, per, setup)
-        )
-        per, setup = executor_run(args.trials, workers=1)
-        rows.append(
-            ("hpsearch RayExecutor, 1 actor, bare submit/poll loop", args.trials, per, setup)
-        )
-        per, setup = engine_run(args.engine_trials, workers=2)
-        rows.append(
-            (
-                '`hpsearch.run(executor="ray")`, 2 workers, journal on disk '
-                f"(marginal; fixed cost {setup:.1f} s)",
-                args.engine_trials,
-                per,
-                setup,
-            )
-        )
-        base = rows[-3][2]
-        print(
-            f"Ray {ray.__version__}, {os.cpu_count()} cores, trivial objective "
-            f"(3 parameters), 2 CPUs for Ray\n"
-        )
-        print("| configuration | trials | per trial | vs RayExecutor (2 actors) |")
-        print("|---|---:|---:|---:|")
-        for name, trials, per, _setup in rows:
-            print(f"| {name} | {trials} | {per * 1000:.2f} ms | {per / base:.1f}x |")
-
-        work = work_per_half_second()
-        print("\nScaling, CPU-bound trials of 0.5 s of work each (RayExecutor, bare loop):\n")
-        print("| workers | trials | wall | trials/s | speedup vs 1 worker |")
-        print("|---:|---:|---:|---:|---:|")
-        one = None
-        for workers in (1, 2):
-            trials = args.cpu_trials * workers
-            per, _ = executor_run(
-                trials, workers=workers, factory=busy_factory, params={"work": work}
-            )
-            rate = 1.0 / per
-            one = one or rate
-            print(
-                f"| {workers} | {trials} | {per * trials:.2f} s | {rate:.2f} | {rate / one:.2f}x |"
-            )
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(
-            f"\n(load average when done: {load:.1f} on {os.cpu_count()} cores; scaling needs "
-            f"idle cores)"
-        )
+            configs += [
+                (TUNE_DEFAULTS, args.tune_trials, lambda n: tune_run(n, reuse_actors=False)),
+                (TUNE_REUSE, args.reuse_trials, lambda n: tune_run(n, reuse_actors=True)),
+            ]
+        configs += [
+            (EXECUTOR_2, args.trials, lambda n: executor_sweep(n, workers=2)),
+            (EXECUTOR_1, args.trials, lambda n: executor_sweep(n, workers=1)),
+            (ENGINE, args.engine_trials, lambda n: engine_sweep(n, workers=2)),
+        ]
+        rows = [{"configuration": name, **two_point(fn, n)} for name, n, fn in configs]
+        scaling = _scaling(args.cpu_trials)
+        payload = {
+            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+            "ray": ray.__version__,
+            "cores": os.cpu_count(),
+            "quick": args.quick,
+            "rows": rows,
+            "scaling": scaling,
+            "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        }
     finally:
         ray.shutdown()
+    _print(payload)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(payload, indent=1) + "\n")
+    return payload
+
+
+def _scaling(trials_per_worker: int) -> list[dict[str, float]]:
+    """Trials per second with 1 and 2 workers on CPU-bound 0.5 s trials (marginal rates)."""
+    work = work_per_half_second()
+    out = []
+    for workers in (1, 2):
+        trials = trials_per_worker * workers
+        point = two_point(
+            lambda n, w=workers: executor_sweep(
+                n, workers=w, factory=busy_factory, params={"work": work}
+            ),
+            max(trials, 5),
+        )
+        out.append({"workers": workers, **point, "rate": 1.0 / max(point["marginal_s"], 1e-9)})
+    return out
+
+
+def _print(payload: dict[str, Any]) -> None:
+    rows = payload["rows"]
+    base = next(r for r in rows if r["configuration"] == EXECUTOR_2)
+    print(
+        f"Ray {payload['ray']}, {payload['cores']} cores, trivial objective (3 parameters), "
+        "2 CPUs for Ray. Every configuration is measured the same way: two sweeps from a cold "
+        "start (trial actors started inside, the Ray instance already up), of N/5 and N trials. "
+        "'with start-up' is the N-trial sweep's wall per trial; 'marginal' is the extra wall per "
+        "extra trial, start-up not counted.\n"
+    )
+    print(
+        "| configuration | trials (N) | per trial, with start-up | per trial, marginal | "
+        "start-up | marginal vs RayExecutor (2 actors) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['configuration']} | {r['trials']} | {r['with_startup_s'] * 1e3:.2f} ms | "
+            f"{r['marginal_s'] * 1e3:.2f} ms | {r['startup_s']:.2f} s | "
+            f"{r['marginal_s'] / max(base['marginal_s'], 1e-9):.1f}x |"
+        )
+    print("\nScaling, CPU-bound trials of 0.5 s of work each (RayExecutor, bare loop, marginal):\n")
+    print("| workers | trials (N) | trials/s | speedup vs 1 worker |")
+    print("|---:|---:|---:|---:|")
+    one = payload["scaling"][0]["rate"]
+    for s in payload["scaling"]:
+        print(f"| {s['workers']} | {s['trials']} | {s['rate']:.2f} | {s['rate'] / one:.2f}x |")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\n(load average when done: {load:.1f} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

@@ -93,7 +93,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hpsearch`` console script."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (one line, exit 2), --help or --version
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return int(_COMMANDS[args.command](args) or 0)
     except (ConfigError, ObjectiveError, StudyDamagedError) as exc:
