@@ -34,6 +34,7 @@ its best epoch as ``checkpoint.safetensors`` (or ``.pt``) + ``checkpoint.json`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -117,6 +118,34 @@ class TorchObjective(Objective):
         }
     )
     required = ("dataset",)
+
+    @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        """The block's keys, and the values that need no data or torch, checked at load (so
+        ``validate`` catches them, not the first worker)."""
+        super().check(config)
+        spec = config.objective.options if config.objective is not None else {}
+        task = spec.get("task")
+        if task is not None and task not in ("classification", "regression"):
+            raise ConfigError(
+                f"must be classification or regression, got {task!r}", path="objective.task"
+            )
+        _flag(spec.get("deterministic", False), "deterministic")
+        if spec.get("checkpoint", True) not in (True, False, "safetensors", "pt"):
+            raise ConfigError(
+                f"must be true, false, safetensors or pt, got {spec.get('checkpoint')!r}",
+                path="objective.checkpoint",
+            )
+        for key in ("max_batches", "num_workers"):
+            _opt_int(spec.get(key), key)
+        device = spec.get("device", "auto")
+        if device is not None and not (
+            isinstance(device, str)
+            and re.fullmatch(r"auto|cpu|cuda|gpu|cuda:\d+", device.strip().lower())
+        ):
+            raise ConfigError(
+                f"must be auto, cpu, cuda or cuda:N, got {device!r}", path="objective.device"
+            )
 
     def __init__(
         self, spec: Mapping[str, Any], config: SweepConfig, *, base_dir: str | None = None

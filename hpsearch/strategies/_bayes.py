@@ -21,7 +21,8 @@ hypervolume (higher is better): random 375, nsga2 376, tpe 390, gp 395 at ~0.45 
 On k-NN tuning (ints and categoricals only; ``python -m benchmarks --tier quick``, 5 seeds,
 normalized score, higher is better) tpe scored 1 and 67 at 20 and 50 trials, gp -46 and -155.
 
-``n_startup_trials`` is passed on to tpe and gp.
+``n_startup_trials`` is passed on to tpe and gp; when the rule picks grid or nsga2 (no startup
+phase) it is refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from optuna.samplers import BaseSampler
 
 from hpsearch.config import Option, Schema, SweepConfig
+from hpsearch.errors import ConfigError
 from hpsearch.space import Float, Space
 from hpsearch.strategies._base import Strategy
 from hpsearch.strategies._gp import GPStrategy
@@ -129,7 +131,14 @@ class BayesStrategy(Strategy):
         self.chosen = choose_bayes(
             self.space, budget, n_objectives=len(self.directions), workers=workers
         )
-        inner = dict(self.options) if self.chosen in ("tpe", "gp") else {}
+        if self.options and self.chosen not in ("tpe", "gp"):
+            raise ConfigError(
+                f"bayes runs {self.chosen} for this space and budget, which has no startup "
+                "phase, so n_startup_trials would have no effect; remove it, or name tpe or gp "
+                "as the strategy",
+                path="strategy.n_startup_trials",
+            )
+        inner = dict(self.options)
         self.inner: Strategy = _CHOICES[self.chosen](
             self.space,
             directions=self.directions,

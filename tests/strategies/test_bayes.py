@@ -89,6 +89,15 @@ def test_n_startup_trials_is_passed_on():
     assert strategy.sampler._n_startup_trials == 4
 
 
+def test_n_startup_trials_is_refused_when_bayes_picks_a_strategy_without_startup():
+    from hpsearch.errors import ConfigError
+
+    finite = finite_svm_space()
+    assert BayesStrategy(finite, seed=0, budget=10_000).chosen == "grid"
+    with pytest.raises(ConfigError, match=r"strategy\.n_startup_trials: bayes runs grid"):
+        BayesStrategy(finite, seed=0, budget=10_000, n_startup_trials=3)
+
+
 def test_bayes_gp_runs_and_resumes_on_the_same_study():
     space = load_space(MIXED)
     first = BayesStrategy(space, seed=0, budget=20, n_startup_trials=3)

@@ -176,6 +176,22 @@ def test_bad_blocks_fail_when_the_objective_is_built(kw, params, message) -> Non
         make_objective(params, **kw)
 
 
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"device": "tpu"}, r"objective\.device: must be auto, cpu, cuda or cuda:N"),
+        ({"checkpoint": "zip"}, r"objective\.checkpoint: must be true, false"),
+        ({"task": "clustering"}, r"objective\.task: must be classification or regression"),
+        ({"max_batches": 0}, r"objective\.max_batches: must be a positive integer"),
+        ({"num_workers": "two"}, r"objective\.num_workers: must be a positive integer"),
+        ({"deterministic": "yes"}, r"objective\.deterministic: must be true or false"),
+    ],
+)
+def test_values_needing_no_data_are_refused_at_load(kw, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        make_space(**kw)  # load_space: what `hpsearch validate` runs, no worker, no data
+
+
 def test_bad_trial_value_fails_the_trial_with_its_name(digits_objective) -> None:
     outcome = run_trial(digits_objective, TrialJob(0, {"lr": -1.0}), metric_names=["accuracy"])
     assert outcome.state == "FAILED"
