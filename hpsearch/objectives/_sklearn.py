@@ -76,6 +76,17 @@ class SklearnObjective(Objective):
     required = ("estimator", "dataset")
 
     @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        """The block's keys, plus the choices that need no data, at load."""
+        super().check(config)
+        spec = config.objective.options if config.objective is not None else {}
+        if spec.get("cv") is not None and spec.get("test_size") is not None:
+            raise ConfigError(
+                "give either cv (folds) or test_size (one hold-out split), not both",
+                path="objective.test_size",
+            )
+
+    @classmethod
     def default_metrics(cls, config: SweepConfig) -> tuple[Metric, ...] | None:
         """Without ``metric:``, maximize the first scorer (scikit-learn scores: larger is
         better)."""

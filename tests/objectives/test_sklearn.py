@@ -444,3 +444,17 @@ def test_a_sweep_records_raced_configs_as_pruned_with_their_folds(tmp_path):
     assert table["metric_folds_run"].tolist() == [5.0, 2.0, 5.0, 2.0]
     assert result.best_params["C"] in (10.0, 5.0)
     assert result.best_value > 0.95
+
+
+def test_cv_and_test_size_together_are_refused_at_load():
+    from hpsearch import load_space
+    from hpsearch.errors import ConfigError
+
+    block = {"type": "sklearn", "estimator": "sklearn.svm.SVC", "dataset": "sklearn:iris"}
+    with pytest.raises(ConfigError, match=r"objective\.test_size: give either cv .* not both"):
+        load_space(
+            {
+                "objective": {**block, "cv": 3, "test_size": 0.2},
+                "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
+            }
+        )
