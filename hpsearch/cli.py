@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 when every trial failed, 2 for bad input (one line, no 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
@@ -202,7 +203,14 @@ def _report(args: argparse.Namespace) -> int:
         output = SweepDirectory(args.dirs[0]).report_file
     else:
         output = Path("report.html")
-    path = write_report(results, output, images=args.images)
+    if args.images and importlib.util.find_spec("kaleido") is None:
+        raise ConfigError("--images needs kaleido to draw static images: pip install kaleido")
+    if output.is_dir():
+        raise ConfigError(f"-o {output} is a directory; give the report file, e.g. {output}/x.html")
+    try:
+        path = write_report(results, output, images=args.images)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
     print(f"wrote {path}")
     return 0
 

@@ -123,3 +123,25 @@ def test_ray_settings_without_an_executor_are_refused_when_run_locally(tmp_path,
 def test_hyperband_has_no_strict_option(tmp_path, capsys):
     path = space_file(tmp_path, pruner={"type": "hyperband", "strict": True})
     refused(capsys, ["validate", path], "pruner.strict: unknown", "hyperband pruner")
+
+
+@pytest.fixture
+def finished_sweep(tmp_path):
+    out = tmp_path / "run"
+    argv = ["run", space_file(tmp_path), "--trials", "2", "--out", str(out), "--quiet"]
+    assert main([*argv, "--no-report"]) == 0
+    return out
+
+
+def test_report_refuses_what_it_cannot_do(finished_sweep, tmp_path, capsys):
+    sweep = str(finished_sweep)
+    refused(capsys, ["report", sweep, "-o", str(tmp_path)], "is a directory")
+    blocker = tmp_path / "space.yaml"  # a file where a folder would have to be
+    refused(capsys, ["report", sweep, "-o", f"{blocker}/r.html"], "cannot write")
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        refused(capsys, ["report", sweep, "--images"], "--images needs kaleido")
+    for top in ("0", "-3"):
+        refused(capsys, ["trials", sweep, "--top", top], "--top must be a positive number")
+    assert main(["trials", sweep, "--top", "1"]) == 0
