@@ -145,3 +145,19 @@ def test_report_refuses_what_it_cannot_do(finished_sweep, tmp_path, capsys):
     for top in ("0", "-3"):
         refused(capsys, ["trials", sweep, "--top", top], "--top must be a positive number")
     assert main(["trials", sweep, "--top", "1"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"pruner": {"type": "percentile", "percentile": 150}}, "pruner.percentile: must be"),
+        ({"execution": {"actors_per_gpu": 2}}, "execution.actors_per_gpu: unknown key"),
+        ({"strategy": {"name": "tpe", "n_ei_candidate": 5}}, "did you mean 'n_ei_candidates'"),
+        ({"budget": {"trials": 5, "max_retry": 1}}, "did you mean 'max_retries'"),
+    ],
+)
+def test_issue_examples_are_refused_before_anything_runs(tmp_path, capsys, changes, needle):
+    out = tmp_path / "run"
+    argv = ["run", space_file(tmp_path, **changes), "--out", str(out), "--quiet"]
+    refused(capsys, argv, needle)
+    assert not out.exists()
