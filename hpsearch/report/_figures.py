@@ -226,15 +226,15 @@ def hypervolume_figure(record: Any) -> Any:
 def importance_figure(imps: Sequence[_data.Importances]) -> Any | None:
     """Horizontal bars of fANOVA importances (one color per objective), or None."""
     go = go_module()
-    usable = [imp for imp in imps if imp.values]
+    usable = [(imp, imp.values) for imp in imps if imp.values]
     if not usable:
         return None
-    order = list(usable[0].values)
-    for imp in usable[1:]:
-        order += [k for k in imp.values if k not in order]
+    order: list[str] = []
+    for _, values in usable:
+        order += [k for k in values if k not in order]
     fig = go.Figure()
-    for i, imp in enumerate(usable):
-        vals = [imp.values.get(k, 0.0) for k in order]
+    for i, (imp, values) in enumerate(usable):
+        vals = [values.get(k, 0.0) for k in order]
         fig.add_trace(
             go.Bar(
                 y=[esc(k) for k in order],

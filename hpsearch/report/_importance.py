@@ -152,7 +152,9 @@ def param_importances(
     }
     if not varied:
         return Importances(objective.name, None, "no parameter varied between complete trials")
-    study = optuna.create_study(direction=objective.goal)
+    study = optuna.create_study(
+        direction="maximize" if objective.goal == "maximize" else "minimize"
+    )
     study.add_trials(made)
     try:
         values = get_param_importances(
