@@ -8,7 +8,7 @@ is what reading a sweep gives back.
 
 from hpsearch.storage._directory import SweepDirectory
 from hpsearch.storage._journal import SweepJournal, SweepLock
-from hpsearch.storage._ledger import Recovery, Retry, TrialLedger, quiet_optuna
+from hpsearch.storage._ledger import Recovery, Retry, TrialLedger
 from hpsearch.storage._outputs import (
     best_as,
     best_entries,
@@ -34,7 +34,6 @@ __all__ = [
     "describe_counts",
     "intermediate_table",
     "open_sweep",
-    "quiet_optuna",
     "read_best",
     "summary_frame",
     "trials_table",
