@@ -89,3 +89,32 @@ def test_modules_stay_small() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert not big, f"split these modules (one concept each, at most 400 lines): {big}"
+
+
+def _long_functions(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring
+        code = {sub.lineno for stmt in body for sub in ast.walk(stmt) if hasattr(sub, "lineno")}
+        if len(code) <= MAX_FUNCTION_LINES:
+            continue
+        head = "\n".join(lines[max(0, node.lineno - 3) : (body[0].lineno if body else node.lineno)])
+        if "better whole" not in head:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({len(code)} lines)")
+    return found
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_long_functions_say_why_they_are_better_whole() -> None:
+    offenders = [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in _long_functions(path)]
+    assert not offenders, (
+        f"split these functions (at most {MAX_FUNCTION_LINES} lines of code), or say in a"
+        f" comment above or at the top of the body why each is better whole: {offenders}"
+    )

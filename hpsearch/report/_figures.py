@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from hpsearch.report._plotting import (
     texts,
 )
 
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
+
 __all__ = [
     "comparison_history_figure",
     "history_figure",
@@ -44,8 +47,9 @@ __all__ = [
 ]
 
 
-def history_figure(record: Any, *, hover: dict[int, str] | None = None) -> Any:
+def history_figure(record: SweepResult, *, hover: dict[int, str] | None = None) -> Any:
     """Every complete trial's value and the best-so-far line, one panel per objective."""
+    # better whole: one figure assembled trace by trace, in the order it is drawn
     go = go_module()
     objs = _data.objectives(record)
     hover = hover if hover is not None else hover_texts(record)
@@ -158,12 +162,13 @@ def importance_figure(imps: Sequence[_data.Importances]) -> Any | None:
 
 
 def slice_figure(
-    record: Any,
+    record: SweepResult,
     *,
     objective: _data.Objective | None = None,
     params: Sequence[str] | None = None,
 ) -> Any | None:
     """One scatter per parameter: its value against the objective, colored by trial number."""
+    # better whole: one figure assembled trace by trace, in the order it is drawn
     go = go_module()
     objective = objective or _data.objectives(record)[0]
     data = _data.slice_data(record.trials, objective, space=record.space, params=params)
@@ -244,7 +249,7 @@ def _gapped(curves: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def learning_curves_figure(record: Any) -> Any | None:
+def learning_curves_figure(record: SweepResult) -> Any | None:
     """Intermediate values per trial; pruned trials in red with an x where they stopped."""
     go = go_module()
     curves = _data.learning_curves(record)
@@ -310,7 +315,7 @@ def learning_curves_figure(record: Any) -> Any | None:
     return style(fig, title="Learning curves (intermediate values)", height=380)
 
 
-def comparison_history_figure(records: Sequence[Any]) -> Any:
+def comparison_history_figure(records: Sequence[SweepResult]) -> Any:
     """Best-so-far of each sweep's first objective; one panel per distinct metric.
 
     Sweeps optimizing the same metric share a panel, so their curves compare directly.

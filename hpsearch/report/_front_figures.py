@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpsearch.report import _data
 from hpsearch.report._plotting import (
@@ -21,11 +21,15 @@ from hpsearch.report._plotting import (
     texts,
 )
 
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
+
 __all__ = ["hypervolume_figure", "pareto_figure"]
 
 
-def pareto_figure(record: Any, *, hover: dict[int, str] | None = None) -> Any:
+def pareto_figure(record: SweepResult, *, hover: dict[int, str] | None = None) -> Any:
     """Pareto front scatter (pairwise for three or more objectives), dominated points dimmed."""
+    # better whole: one figure assembled trace by trace, in the order it is drawn
     go = go_module()
     objs = _data.objectives(record)
     if len(objs) < 2:
@@ -98,7 +102,7 @@ def pareto_figure(record: Any, *, hover: dict[int, str] | None = None) -> Any:
     return style(fig, title=title, height=max(400, 340 * rows))
 
 
-def hypervolume_figure(record: Any) -> Any:
+def hypervolume_figure(record: SweepResult) -> Any:
     """Hypervolume of the front after each complete trial (reference: worst values seen)."""
     go = go_module()
     data = _data.hypervolume_history(record.trials, _data.objectives(record))

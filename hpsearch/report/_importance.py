@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from hpsearch.report._common import (
     python_value,
 )
 from hpsearch.strategies import distributions
+
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
 
 __all__ = ["MIN_IMPORTANCE_TRIALS", "Importances", "param_importances"]
 
@@ -91,7 +94,11 @@ def _internal(dist: Any, value: Any) -> Any:
 
 
 def param_importances(
-    record: Any, *, objective: Objective | None = None, seed: int = 0, max_trials: int = 1000
+    record: SweepResult,
+    *,
+    objective: Objective | None = None,
+    seed: int = 0,
+    max_trials: int = 1000,
 ) -> Importances:
     """fANOVA importances of each parameter for one objective (they sum to 1).
 
