@@ -1,7 +1,7 @@
 """The ``hpsearch`` command line: thin; each command maps to one public Python function.
 
 Exit codes: 0 success, 1 when every trial failed, 2 for bad input (one line, no traceback),
-130 when interrupted (the sweep stays resumable).
+3 when another driver holds the sweep's lock, 130 when interrupted (the sweep stays resumable).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hpsearch.errors import ConfigError, ObjectiveError
+from hpsearch.errors import ConfigError, ObjectiveError, SweepLockedError
 
 __all__ = ["main"]
+
+EXIT_LOCKED = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--images", action="store_true", help="also write static images (kaleido)")
 
     p = sub.add_parser(
+        "repair", help="rewrite a damaged study journal, keeping every readable trial"
+    )
+    p.add_argument("dir")
+
+    p = sub.add_parser(
         "retrain", help="train the final model of a torch sweep with its best config"
     )
     p.add_argument("dir")
@@ -88,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ObjectiveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SweepLockedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except KeyboardInterrupt:
         print(
             "\ninterrupted: the sweep is saved; continue it with `hpsearch resume DIR`",
@@ -215,6 +225,25 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _repair(args: argparse.Namespace) -> int:
+    from hpsearch.storage import repair_sweep
+
+    report = repair_sweep(args.dir)
+    if report.changed:
+        _refresh_outputs(args.dir)
+    print(report.summary())
+    return 0
+
+
+def _refresh_outputs(directory: str) -> None:
+    """trials.csv and best.yaml describe the repaired study, not the damaged one."""
+    from hpsearch.storage._load import load_study
+    from hpsearch.sweep._outputs import write_outputs
+
+    study, space = load_study(directory)
+    write_outputs(Path(directory), study, space)
+
+
 def _retrain(args: argparse.Namespace) -> int:
     from hpsearch.training import retrain
 
@@ -231,6 +260,7 @@ _COMMANDS = {
     "best": _best,
     "trials": _trials,
     "report": _report,
+    "repair": _repair,
     "retrain": _retrain,
 }
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 
-__all__ = ["ConfigError", "ObjectiveError", "did_you_mean"]
+__all__ = [
+    "ConfigError",
+    "JournalDamagedError",
+    "ObjectiveError",
+    "SweepLockedError",
+    "did_you_mean",
+]
 
 
 class ConfigError(ValueError):
@@ -57,6 +64,47 @@ class ConfigError(ValueError):
 
 class ObjectiveError(RuntimeError):
     """An objective could not be built or run (import failed, dataset missing, ...)."""
+
+
+class JournalDamagedError(ConfigError):
+    """A study journal has an unreadable line before its last one; nothing was changed.
+
+    Example:
+        >>> str(JournalDamagedError("runs/a/study.journal", 11, "checksum mismatch"))
+        'runs/a/study.journal:11: unreadable journal line (checksum mismatch); the study was \
+not changed: run `hpsearch repair runs/a` to keep every readable trial'
+    """
+
+    def __init__(self, journal: str | os.PathLike[str], line: int, reason: str) -> None:
+        self.journal = str(journal)
+        self.reason = reason
+        directory = os.path.dirname(self.journal) or "."
+        super().__init__(
+            f"unreadable journal line ({reason}); the study was not changed: "
+            f"run `hpsearch repair {directory}` to keep every readable trial",
+            file=self.journal,
+            line=line,
+        )
+
+
+class SweepLockedError(RuntimeError):
+    """Another driver is running the sweep in this directory (it holds the directory's lock).
+
+    Not bad input: the same command works once that driver ends.
+
+    Example:
+        >>> str(SweepLockedError("runs/a", "4242"))
+        'runs/a is locked by a running sweep (pid 4242): wait for it to end, or use another \
+--out directory'
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], pid: str) -> None:
+        self.directory = str(directory)
+        self.pid = pid
+        super().__init__(
+            f"{self.directory} is locked by a running sweep (pid {pid}): wait for it to end, "
+            "or use another --out directory"
+        )
 
 
 def did_you_mean(word: str, allowed: Iterable[str]) -> str:

@@ -1,5 +1,6 @@
 """Study storage and the flat trial table."""
 
+from hpsearch.storage._repair import RepairReport, repair_journal, repair_sweep
 from hpsearch.storage._table import (
     STATE_NAMES,
     SweepRecord,
@@ -11,9 +12,12 @@ from hpsearch.storage._table import (
 
 __all__ = [
     "STATE_NAMES",
+    "RepairReport",
     "SweepRecord",
     "describe_objective",
     "intermediate_table",
+    "repair_journal",
+    "repair_sweep",
     "trials_table",
     "value_columns",
 ]

@@ -7,15 +7,23 @@ from pathlib import Path
 from typing import Any
 
 from hpsearch.errors import ConfigError
+from hpsearch.storage._reader import JournalReader, open_journal_storage
 from hpsearch.storage._table import SweepRecord
 
 __all__ = ["load_record", "load_study"]
 
 
 def load_study(directory: str | Path) -> tuple[Any, Any]:
-    """The Optuna study and the Space stored in a sweep directory (read-only use)."""
+    """The Optuna study and the Space stored in a sweep directory (read-only use).
+
+    Never writes to the directory, and works while a sweep runs there (a half-written last
+    line is skipped).
+
+    Raises:
+        ConfigError: no sweep or no study in ``directory``.
+        JournalDamagedError: the journal has an unreadable line before its last one.
+    """
     import optuna
-    from optuna.storages.journal import JournalFileBackend
 
     from hpsearch.space import load_space
 
@@ -30,7 +38,7 @@ def load_study(directory: str | Path) -> tuple[Any, Any]:
         storage: Any = meta["storage"]
     elif journal.exists():
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        storage = optuna.storages.JournalStorage(JournalFileBackend(str(journal)))
+        storage = open_journal_storage(JournalReader(journal))
     else:
         raise ConfigError(f"{directory} holds no study (no study.journal)", file=str(directory))
     study = optuna.load_study(study_name=space.name, storage=storage)

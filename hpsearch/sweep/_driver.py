@@ -25,6 +25,8 @@ from hpsearch.execution import Executor, Finished, Report, TrialJob
 from hpsearch.objectives import ObjectiveSpec
 from hpsearch.space import Space
 from hpsearch.storage._journal import SweepJournal
+from hpsearch.storage._reader import open_journal_storage
+from hpsearch.storage._repair import LOST_ATTR
 from hpsearch.storage._table import ATTEMPT_ATTR, ERROR_ATTR, METRICS_ATTR
 from hpsearch.sweep._outputs import write_outputs
 from hpsearch.sweep._progress import SweepProgress
@@ -85,7 +87,7 @@ class SweepDriver:
             storage: Any = self.settings.storage
         else:
             self.journal = SweepJournal(self.directory / "study.journal")
-            storage = optuna.storages.JournalStorage(self.journal)
+            storage = open_journal_storage(self.journal)
         study = optuna.create_study(
             study_name=self.space.name,
             storage=storage,
@@ -155,6 +157,8 @@ class SweepDriver:
         retries: deque[tuple[dict[str, Any], int, int]] = deque()
         counted = failed = pruned = complete = 0
         for t in trials:
+            if t.user_attrs.get(LOST_ATTR):
+                continue  # lost to a damaged journal (hpsearch repair): not counted, not retried
             state = t.state.name
             if state == "RUNNING":
                 self._finish_interrupted(t)
@@ -200,6 +204,11 @@ class SweepDriver:
             total=total, mode=self.settings.progress, metric=self.metric_names[0]
         )
         progress.set_done(counted, failed=n_failed, pruned=n_pruned)
+        if self.journal is not None and self.journal.torn_file is not None:
+            progress.message(
+                f"dropped the torn last line of {self.journal.path} "
+                f"({self.journal.torn_reason}); its bytes are in {self.journal.torn_file}"
+            )
         if counted:
             progress.message(
                 f"resuming {self.space.name}: {counted} trials already done"

@@ -1,0 +1,184 @@
+"""The CLI on damaged, torn, running and locked studies: exit 0 or one line, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hpsearch.cli import EXIT_LOCKED, main
+from tests.storage.journals import (
+    SPACE,
+    complete_trials,
+    copy_sweep,
+    journal_trials,
+    snapshot,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _flip(journal: Path, line: int, offset: int) -> None:
+    """Flip one bit of byte ``offset`` of line ``line`` (1-based), as a bad disk would."""
+    lines = journal.read_bytes().split(b"\n")
+    damaged = bytearray(lines[line - 1])
+    damaged[offset] ^= 0x08
+    lines[line - 1] = bytes(damaged)
+    journal.write_bytes(b"\n".join(lines))
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    return err
+
+
+def _resume(directory: Path, trials: int) -> int:
+    return main(["resume", str(directory), "--trials", str(trials), "--quiet", "--no-report"])
+
+
+def test_a_flipped_byte_in_line_11_is_refused_then_repaired(sweep_one_worker, tmp_path, capsys):
+    """The issue's scenario: resume used to exit 0 and replace 40 trials by new ones."""
+    work = copy_sweep(sweep_one_worker, tmp_path / "work")
+    journal = work / "study.journal"
+    complete = complete_trials(journal)
+    _flip(journal, 11, 40)
+    damaged = journal.read_bytes()
+
+    assert _resume(work, 45) == 2
+    err = _one_error_line(capsys)
+    assert f"{journal}:11: unreadable journal line (checksum mismatch)" in err
+    assert f"run `hpsearch repair {work}`" in err
+    assert journal.read_bytes() == damaged
+
+    assert main(["repair", str(work)]) == 0
+    out = capsys.readouterr().out
+    assert "0 dropped" in out and "line 11: one damaged byte corrected" in out
+    (backup,) = work.glob("study.journal.bak-*")
+    assert backup.read_bytes() == damaged and f"the original is kept as {backup}" in out
+
+    assert _resume(work, 45) == 0
+    trials = journal_trials(journal)
+    assert len(trials) >= 45
+    assert complete_trials(journal).items() >= complete.items()
+
+
+def test_a_damaged_line_stops_the_report_and_leaves_every_file_alone(
+    sweep_one_worker, tmp_path, capsys
+):
+    work = copy_sweep(sweep_one_worker, tmp_path / "work")
+    _flip(work / "study.journal", 30, 12)
+    before = snapshot(work)
+    assert main(["report", str(work), "-o", str(tmp_path / "r.html")]) == 2
+    assert "study.journal:30: unreadable journal line" in _one_error_line(capsys)
+    assert main(["best", str(work)]) == 0
+    assert main(["trials", str(work)]) == 0
+    assert snapshot(work) == before
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.slow
+def test_readers_follow_a_running_sweep_without_writing(tmp_path, capsys):
+    """A real sweep in another process; ``report`` and the loaders read it as it grows."""
+    space = dict(
+        SPACE, objective={"type": "python", "function": "tests.storage.journals:slow_curve"}
+    )
+    space_file = tmp_path / "space.yaml"
+    space_file.write_text(yaml.safe_dump(space))
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    command = [sys.executable, "-m", "hpsearch", "run", str(space_file), "--out", str(out)]
+    driver = subprocess.Popen([*command, "--quiet", "--no-report"], env=env, cwd=ROOT)
+    try:
+        seen, reports = [], 0
+        deadline = time.monotonic() + 120
+        while driver.poll() is None and time.monotonic() < deadline:
+            if (out / "study.journal").exists() and (out / "space.yaml").exists():
+                seen.append(len(journal_trials(out / "study.journal")))
+                if reports < 3 and seen[-1] > 5 * (reports + 1):
+                    assert main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
+                    reports += 1
+            time.sleep(0.02)
+        assert driver.wait(timeout=60) == 0
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert reports >= 1 and len(seen) > 10 and seen == sorted(seen)
+    names = {p.name for p in out.iterdir()}
+    assert not {n for n in names if n.startswith("study.journal") and n != "study.journal"}
+    assert len(complete_trials(out / "study.journal")) > 5
+
+
+def test_a_locked_sweep_gets_its_own_message_and_exit_code(sweep_one_worker, tmp_path, capsys):
+    work = copy_sweep(sweep_one_worker, tmp_path / "work")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from hpsearch.storage._journal import SweepLock\n"
+            "with SweepLock(sys.argv[1]):\n"
+            "    print('locked', flush=True)\n"
+            "    time.sleep(60)\n",
+            str(work),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        before = snapshot(work)
+        for argv in (["resume", str(work), "--quiet"], ["repair", str(work)]):
+            assert main(argv) == EXIT_LOCKED == 3
+            err = _one_error_line(capsys)
+            assert f"{work} is locked by a running sweep (pid {holder.pid})" in err
+        assert snapshot(work) == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_the_cli_on_a_randomly_damaged_study(sweep_two_workers, capsys, data):
+    """Any one wrong byte: exit 0 or exit 2 with one line; repair, then resume keeps every
+    complete trial."""
+    journal_bytes = (sweep_two_workers / "study.journal").read_bytes()
+    position = data.draw(st.integers(0, len(journal_bytes) - 1), label="position")
+    value = data.draw(st.integers(0, 255).filter(lambda v: v != journal_bytes[position]))
+    damaged = journal_bytes[:position] + bytes((value,)) + journal_bytes[position + 1 :]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = copy_sweep(sweep_two_workers, Path(tmp) / "work")
+        journal = work / "study.journal"
+        journal.write_bytes(damaged)
+        before = snapshot(work)
+        for argv in (["best", str(work)], ["trials", str(work), "--top", "3"]):
+            assert main(argv) == 0
+        assert snapshot(work) == before
+        capsys.readouterr()
+        code = _resume(work, 40)
+        if code == 2:
+            assert "hpsearch repair" in _one_error_line(capsys)
+            assert journal.read_bytes() == damaged
+        else:  # only a damaged last line lets a sweep open: it is dropped and kept aside
+            assert code == 0 and list(work.glob("study.journal.torn-*"))
+        assert main(["repair", str(work)]) == 0
+        assert _resume(work, 40) == 0
+        kept = complete_trials(journal)
+        for number, trial in complete_trials(sweep_two_workers / "study.journal").items():
+            # a last line dropped on open: its trial was retried with the same params
+            assert kept.get(number) == trial or (code == 0 and trial in kept.values())
