@@ -81,7 +81,8 @@ def repair_sweep(directory: str | os.PathLike[str]) -> RepairReport:
     directory = Path(directory)
     journal = directory / "study.journal"
     meta = directory / "sweep.json"
-    storage = json.loads(meta.read_text(encoding="utf-8")).get("storage") if meta.is_file() else None
+    settings = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+    storage = settings.get("storage") if isinstance(settings, dict) else None
     if storage:
         raise ConfigError(
             f"the study of {directory} is in {storage}; repair works on study.journal files only"
