@@ -81,7 +81,10 @@ def repair_sweep(directory: str | os.PathLike[str]) -> RepairReport:
     directory = Path(directory)
     journal = directory / "study.journal"
     meta = directory / "sweep.json"
-    settings = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+    try:
+        settings = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+    except ValueError:  # unreadable settings say nothing about the journal
+        settings = {}
     storage = settings.get("storage") if isinstance(settings, dict) else None
     if storage:
         raise ConfigError(
