@@ -116,12 +116,20 @@ def checksum_ok(line: bytes) -> bool:
     """Whether ``line`` carries a checksum field that matches its bytes."""
     if not has_checksum(line):
         return False
+    stored = stored_checksum(line)
+    return stored is not None and stored == zlib.crc32(line[:-_SUFFIX_LEN])
+
+
+def stored_checksum(line: bytes) -> int | None:
+    """The checksum a line's field holds: exactly 8 lowercase hex digits, else ``None``.
+
+    (``int()`` alone would also take spaces and underscores, so that a changed byte there
+    would go unnoticed.)
+    """
     digits = line[-10:-2]
-    try:
-        stored = int(digits, 16)
-    except ValueError:
-        return False
-    return digits == digits.lower() and stored == zlib.crc32(line[:-_SUFFIX_LEN])
+    if len(digits) != 8 or digits.translate(None, b"0123456789abcdef"):
+        return None
+    return int(digits, 16)
 
 
 def decode_line(line: bytes) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from hpsearch.storage._lines import (
     checksum_ok,
     decode_line,
     has_checksum,
+    stored_checksum,
 )
 
 __all__ = ["correct_line", "correct_split"]
@@ -64,12 +65,8 @@ def _body_fixes(line: bytes) -> list[list[bytes]]:
     """
     if not has_checksum(line):
         return []
-    digits = line[-10:-2]
-    try:
-        stored = int(digits, 16)
-    except ValueError:
-        return []
-    if digits != digits.lower():
+    stored = stored_checksum(line)
+    if stored is None:
         return []
     body = line[:-_SUFFIX]
     syndrome = zlib.crc32(body) ^ stored

@@ -56,12 +56,25 @@ def test_optuna_and_its_dashboard_read_a_checksummed_journal(sweep, request, tmp
 def test_a_changed_byte_anywhere_in_a_line_is_caught(sweep_one_worker):
     for line in _one_line_per_kind(sweep_one_worker).values():
         for index in range(len(line)):
-            for value in (0x00, 0x0A, 0x20, line[index] ^ 0x01, line[index] ^ 0x40, 0xFF):
+            for value in (0x00, 0x0A, 0x20, 0x5F, line[index] ^ 0x01, line[index] ^ 0x40, 0xFF):
                 if value == line[index]:
                     continue
                 damaged = line[:index] + bytes((value,)) + line[index + 1 :]
                 with pytest.raises(LineError, match=r"checksum|JSON|damaged|key|malformed"):
                     decode_line(damaged)
+
+
+def test_a_checksum_field_takes_exactly_eight_hex_digits():
+    """``int()`` reads " 1ab2c3d" and "0_1ab2c3" like "01ab2c3d": those changes are caught."""
+    line = next(
+        line
+        for n in range(1000)
+        if (line := encode_ops([{"op_code": 1, "worker_id": "w", "study_id": n}])[:-1])[-10] == 48
+    )
+    assert checksum_ok(line)
+    for bad in (b" ", b"_", b"+"):
+        with pytest.raises(LineError, match="checksum mismatch"):
+            decode_line(line[:-10] + bad + line[-9:])
 
 
 def test_one_wrong_byte_is_put_right_by_the_checksum(sweep_one_worker):
