@@ -1,4 +1,9 @@
-"""The one exception type for bad configuration, and helpers to build clear messages."""
+"""The exceptions hpsearch raises, and a helper to build clear messages.
+
+Every error the package raises on purpose derives from :class:`HPSearchError`, so a caller can
+catch them all at once. Bad configuration is a :class:`ConfigError`, which is also a
+``ValueError``; the CLI prints it on one line and exits with code 2.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,19 @@ from collections.abc import Iterable
 
 __all__ = [
     "ConfigError",
-    "JournalDamagedError",
+    "HPSearchError",
     "ObjectiveError",
+    "StudyDamagedError",
     "SweepLockedError",
     "did_you_mean",
 ]
 
 
-class ConfigError(ValueError):
+class HPSearchError(Exception):
+    """Base class of every error hpsearch raises on purpose."""
+
+
+class ConfigError(HPSearchError, ValueError):
     """A search-space file, option or argument is invalid.
 
     ``str(err)`` is one line: ``file:line: key.path: what is wrong``; the parts that are
@@ -62,48 +72,34 @@ class ConfigError(ValueError):
         )
 
 
-class ObjectiveError(RuntimeError):
+class ObjectiveError(HPSearchError, RuntimeError):
     """An objective could not be built or run (import failed, dataset missing, ...)."""
 
 
-class JournalDamagedError(ConfigError):
-    """A study journal has an unreadable line before its last one; nothing was changed.
+class SweepLockedError(HPSearchError, RuntimeError):
+    """Another driver holds the sweep directory (the CLI exits with code 3)."""
+
+
+class StudyDamagedError(HPSearchError, RuntimeError):
+    """A study journal has an unreadable line before its last one; nothing was changed (the
+    CLI exits with code 2).
+
+    ``str(err)`` is one line naming the file, the line and what to do.
 
     Example:
-        >>> str(JournalDamagedError("runs/a/study.journal", 11, "checksum mismatch"))
+        >>> str(StudyDamagedError("runs/a/study.journal", 11, "checksum mismatch"))
         'runs/a/study.journal:11: unreadable journal line (checksum mismatch); the study was \
 not changed: run `hpsearch repair runs/a` to keep every readable trial'
     """
 
     def __init__(self, journal: str | os.PathLike[str], line: int, reason: str) -> None:
         self.journal = str(journal)
+        self.line = line
         self.reason = reason
-        directory = os.path.dirname(self.journal) or "."
+        self.directory = os.path.dirname(self.journal) or "."
         super().__init__(
-            f"unreadable journal line ({reason}); the study was not changed: "
-            f"run `hpsearch repair {directory}` to keep every readable trial",
-            file=self.journal,
-            line=line,
-        )
-
-
-class SweepLockedError(RuntimeError):
-    """Another driver is running the sweep in this directory (it holds the directory's lock).
-
-    Not bad input: the same command works once that driver ends.
-
-    Example:
-        >>> str(SweepLockedError("runs/a", "4242"))
-        'runs/a is locked by a running sweep (pid 4242): wait for it to end, or use another \
---out directory'
-    """
-
-    def __init__(self, directory: str | os.PathLike[str], pid: str) -> None:
-        self.directory = str(directory)
-        self.pid = pid
-        super().__init__(
-            f"{self.directory} is locked by a running sweep (pid {pid}): wait for it to end, "
-            "or use another --out directory"
+            f"{self.journal}:{line}: unreadable journal line ({reason}); the study was not "
+            f"changed: run `hpsearch repair {self.directory}` to keep every readable trial"
         )
 
 

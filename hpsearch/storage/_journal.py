@@ -21,7 +21,7 @@ from hpsearch.errors import SweepLockedError
 from hpsearch.storage._lines import encode_ops, scan_journal
 from hpsearch.storage._reader import MemoryJournal
 
-__all__ = ["SweepJournal", "SweepLock", "keep_aside"]
+__all__ = ["SweepJournal", "SweepLock", "fsync_directory", "keep_aside"]
 
 
 class SweepJournal(MemoryJournal):
@@ -29,7 +29,7 @@ class SweepJournal(MemoryJournal):
 
     Only a torn last line (the driver was killed mid-write) is dropped on open; its bytes are
     kept in ``study.journal.torn-<time>`` (``torn_file``). Any other unreadable line raises
-    :class:`~hpsearch.errors.JournalDamagedError` and leaves the file as it was.
+    :class:`~hpsearch.errors.StudyDamagedError` and leaves the file as it was.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -124,7 +124,10 @@ class SweepLock:
         except OSError:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise SweepLockedError(self.path.parent, holder) from None
+            raise SweepLockedError(
+                f"a sweep is already running in {self.path.parent} (pid {holder}); "
+                "wait for it or use another --out directory"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd

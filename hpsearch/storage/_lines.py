@@ -9,7 +9,7 @@ they parse and have the shape of an Optuna operation.
 
 :func:`scan_journal` reads a whole file for a writer or a reader: only a torn last line is
 tolerated (reported, never an error); any other unreadable line raises
-:class:`~hpsearch.errors.JournalDamagedError` naming it.
+:class:`~hpsearch.errors.StudyDamagedError` naming it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hpsearch.errors import JournalDamagedError
+from hpsearch.errors import StudyDamagedError
 
 __all__ = [
     "CRC_KEY",
@@ -282,7 +282,7 @@ def scan_journal(data: bytes, path: str | Path) -> JournalScan:
     """Read every operation of a journal file's bytes.
 
     A torn last line (no trailing newline, or unreadable and last) is left out and reported in
-    ``torn_reason``; any other unreadable line raises :class:`JournalDamagedError`.
+    ``torn_reason``; any other unreadable line raises :class:`StudyDamagedError`.
 
     Example:
         >>> good = encode_ops([{"op_code": 1, "worker_id": "w", "study_id": 0}])
@@ -300,7 +300,7 @@ def scan_journal(data: bytes, path: str | Path) -> JournalScan:
         except LineError as err:
             if index == len(lines) - 1 and not tail:
                 return JournalScan(ops, good_bytes, str(err))
-            raise JournalDamagedError(path, index + 1, str(err)) from None
+            raise StudyDamagedError(path, index + 1, str(err)) from None
         good_bytes += len(line) + 1
     torn = "no trailing newline" if tail else None
     return JournalScan(ops, good_bytes, torn)

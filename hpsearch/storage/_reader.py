@@ -15,7 +15,7 @@ from typing import Any
 
 from optuna.storages.journal import BaseJournalBackend
 
-from hpsearch.errors import ConfigError, JournalDamagedError
+from hpsearch.errors import ConfigError, StudyDamagedError
 from hpsearch.storage._lines import scan_journal
 
 __all__ = ["JournalReader", "MemoryJournal", "open_journal_storage"]
@@ -47,7 +47,7 @@ class JournalReader(MemoryJournal):
 
     Raises:
         ConfigError: the file does not exist.
-        JournalDamagedError: a line before the last one is unreadable.
+        StudyDamagedError: a line before the last one is unreadable.
 
     Example:
         >>> import tempfile, pathlib
@@ -76,7 +76,7 @@ def open_journal_storage(journal: MemoryJournal) -> Any:
     well-formed but contradict the study (Optuna raises on some of those).
 
     Raises:
-        JournalDamagedError: naming the line Optuna stopped at.
+        StudyDamagedError: naming the line Optuna stopped at.
     """
     import optuna
 
@@ -87,4 +87,4 @@ def open_journal_storage(journal: MemoryJournal) -> Any:
         if index is None:
             raise
         reason = f"Optuna cannot replay it: {type(exc).__name__}"
-        raise JournalDamagedError(journal.path, index + 1, reason) from exc
+        raise StudyDamagedError(journal.path, index + 1, reason) from exc

@@ -7,7 +7,6 @@ planned), and swapped in atomically, the original kept as ``study.journal.bak-<t
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -15,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from hpsearch.errors import ConfigError
-from hpsearch.space import load_space
-from hpsearch.storage._journal import SweepLock, fsync_directory, keep_aside
+from hpsearch.storage._directory import SweepDirectory
+from hpsearch.storage._journal import fsync_directory, keep_aside
 from hpsearch.storage._lines import encode_ops
+from hpsearch.storage._outputs import write_outputs
 from hpsearch.storage._reader import MemoryJournal, open_journal_storage
-from hpsearch.storage._repair_plan import LOST_ATTR, Planner, read_entries
+from hpsearch.storage._repair_plan import Planner, read_entries
 
-__all__ = ["LOST_ATTR", "RepairReport", "repair_journal", "repair_sweep"]
+__all__ = ["RepairReport", "repair_journal", "repair_sweep"]
 
 _DIRECTIONS = {"minimize": 1, "maximize": 2}
 
@@ -69,7 +69,8 @@ def repair_sweep(directory: str | os.PathLike[str]) -> RepairReport:
     """Repair the study journal of the sweep in ``directory`` (``hpsearch repair DIR``).
 
     Takes the sweep's lock, so it refuses while a driver runs the sweep. ``space.yaml`` gives
-    the study's name and directions in case the line that created the study is lost.
+    the study's name and directions in case the line that created the study is lost. After a
+    repair, ``trials.csv`` and ``best.yaml`` are rewritten from the repaired study.
 
     Raises:
         ConfigError: ``directory`` holds no journal study.
@@ -78,27 +79,28 @@ def repair_sweep(directory: str | os.PathLike[str]) -> RepairReport:
     Example:
         >>> # print(repair_sweep("runs/svm-digits").summary())
     """
-    directory = Path(directory)
-    journal = directory / "study.journal"
-    meta = directory / "sweep.json"
+    sweep = SweepDirectory(directory)
     try:
-        settings = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
-    except ValueError:  # unreadable settings say nothing about the journal
-        settings = {}
-    storage = settings.get("storage") if isinstance(settings, dict) else None
+        storage = sweep.storage_url
+    except ValueError:  # an unreadable sweep.json says nothing about the journal
+        storage = None
     if storage:
         raise ConfigError(
-            f"the study of {directory} is in {storage}; repair works on study.journal files only"
+            f"the study of {sweep.path} is in {storage}; repair works on "
+            f"{sweep.JOURNAL_FILE} files only"
         )
-    if not journal.is_file():
-        raise ConfigError(f"{directory} holds no study journal (no study.journal)")
+    if not sweep.journal_file.is_file():
+        raise ConfigError(f"{sweep.path} holds no study journal (no {sweep.JOURNAL_FILE})")
     name = directions = None
-    space_file = directory / "space.yaml"
-    if space_file.is_file():
-        space = load_space(space_file)
-        name, directions = space.name, list(space.directions)
-    with SweepLock(directory):
-        return repair_journal(journal, study_name=name, directions=directions)
+    if sweep.exists():
+        config = sweep.read_config()
+        name, directions = config.name, list(config.directions)
+    with sweep.lock():
+        report = repair_journal(sweep.journal_file, study_name=name, directions=directions)
+        if report.changed and sweep.exists():  # the outputs describe the repaired study
+            study, config = sweep.load_study()
+            write_outputs(sweep.path, study, config)
+    return report
 
 
 def repair_journal(
@@ -115,6 +117,7 @@ def repair_journal(
     Example:
         >>> import tempfile, pathlib
         >>> from hpsearch.storage._lines import encode_ops
+from hpsearch.storage._outputs import write_outputs
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "study.journal"
         >>> ops = [{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}]
         >>> _ = path.write_bytes(encode_ops(ops) + b"garbage")

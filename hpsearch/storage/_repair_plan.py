@@ -7,7 +7,7 @@ back as a FAILED placeholder marked ``hpsearch:lost`` (not counted toward the bu
 retried), with the reason in ``hpsearch:error``.
 
 1. :func:`read_entries` reads every line; a checksummed line with one wrong byte is put right
-   (see :mod:`hpsearch.storage._recover`); a torn last line is dropped, as on open.
+   (see :mod:`hpsearch.storage._correct`); a torn last line is dropped, as on open.
 2. :class:`Planner` walks the operations as Optuna replays them. An operation on a trial id that
    does not exist yet, right after an unreadable line, means that line created the trial(s):
    placeholders take their numbers. An operation that contradicts the study (a trial that does
@@ -31,12 +31,11 @@ from hpsearch.storage._lines import (
     LineError,
     decode_line,
 )
-from hpsearch.storage._recover import correct_line, correct_split
-from hpsearch.storage._table import ERROR_ATTR
+from hpsearch.storage._correct import correct_line, correct_split
+from hpsearch.storage._table import ERROR_ATTR, LOST_ATTR
 
-__all__ = ["LOST_ATTR", "Planner", "read_entries"]
+__all__ = ["Planner", "read_entries"]
 
-LOST_ATTR = "hpsearch:lost"
 REPAIR_WORKER = "hpsearch-repair"
 _MIN_CREATE_BYTES = 100  # a create-trial line is longer (worker id, study id, start time)
 

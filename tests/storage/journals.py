@@ -76,9 +76,9 @@ def strip_checksums(journal: Path) -> None:
 
 def trial_records(directory: Path) -> list[tuple[Any, ...]]:
     """Everything the study says about each trial, comparable across runs and repairs."""
-    from hpsearch.storage._load import load_study
+    from hpsearch.storage import SweepDirectory
 
-    study, _ = load_study(directory)
+    study, _ = SweepDirectory(directory).load_study()
     return [
         (
             t.number,

@@ -8,7 +8,7 @@ import optuna
 import pytest
 from optuna.storages.journal import JournalFileBackend
 
-from hpsearch.errors import JournalDamagedError
+from hpsearch.errors import StudyDamagedError
 from hpsearch.storage._lines import (
     LineError,
     checksum_ok,
@@ -16,7 +16,7 @@ from hpsearch.storage._lines import (
     encode_ops,
     scan_journal,
 )
-from hpsearch.storage._recover import correct_line, correct_split
+from hpsearch.storage._correct import correct_line, correct_split
 from tests.storage.journals import SPACE, snapshot, trial_records
 
 
@@ -126,7 +126,7 @@ def test_scan_tolerates_only_a_torn_last_line(tmp_path):
     scan = scan_journal(damaged_last, "j")
     assert scan.torn_reason == "checksum mismatch" and len(scan.ops) == 2
     damaged_middle = good.replace(b'"study_id":1', b'"study_id":7')
-    with pytest.raises(JournalDamagedError, match=r"^j:2: unreadable journal line \(checksum"):
+    with pytest.raises(StudyDamagedError, match=r"^j:2: unreadable journal line \(checksum"):
         scan_journal(damaged_middle, "j")
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from hpsearch.errors import JournalDamagedError
+from hpsearch.errors import StudyDamagedError
 from hpsearch.storage import repair_journal
 from hpsearch.storage._journal import SweepJournal
-from hpsearch.storage._load import load_study
+from hpsearch.storage import SweepDirectory
 from tests.storage.journals import complete_trials, copy_sweep, snapshot, trial_records
 
 
@@ -60,10 +60,10 @@ def test_a_damaged_middle_line_is_refused_and_left_as_it_is(sweep_one_worker, tm
     lines[10] = lines[10].replace(b'"op_code":', b'"op_code":9', 1)
     journal.write_bytes(b"\n".join(lines))
     before = snapshot(work)
-    with pytest.raises(JournalDamagedError, match=r"study\.journal:11: unreadable journal line"):
+    with pytest.raises(StudyDamagedError, match=r"study\.journal:11: unreadable journal line"):
         SweepJournal(journal)
-    with pytest.raises(JournalDamagedError, match=r"run `hpsearch repair .*work` to keep every"):
-        load_study(work)
+    with pytest.raises(StudyDamagedError, match=r"run `hpsearch repair .*work` to keep every"):
+        SweepDirectory(work).load_study()
     assert snapshot(work) == before
 
 
@@ -82,6 +82,6 @@ def test_a_reader_does_not_create_a_missing_journal(sweep_one_worker, tmp_path):
     work = copy_sweep(sweep_one_worker, tmp_path / "work")
     (work / "study.journal").unlink()
     with pytest.raises(ValueError, match=r"no study\.journal"):
-        load_study(work)
+        SweepDirectory(work).load_study()
     assert not (work / "study.journal").exists()
     assert sorted(p.name for p in Path(work).iterdir() if "journal" in p.name) == []

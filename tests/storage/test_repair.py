@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hpsearch.errors import JournalDamagedError, SweepLockedError
+from hpsearch.errors import StudyDamagedError, SweepLockedError
 from hpsearch.storage import repair_journal, repair_sweep
 from hpsearch.storage._journal import SweepJournal, SweepLock
 from hpsearch.storage._repair import LOST_ATTR
@@ -69,13 +69,13 @@ def _check_open_and_read(work: Path, line: int) -> bool:
     before = snapshot(work)
     try:
         journal_trials(journal)
-    except JournalDamagedError as err:
+    except StudyDamagedError as err:
         assert f"study.journal:{line + 1}: unreadable journal line" in str(err)
         assert "hpsearch repair" in str(err) and "\n" not in str(err)
     assert snapshot(work) == before, "a reader wrote to the study"
     try:
         SweepJournal(journal).close()
-    except JournalDamagedError as err:
+    except StudyDamagedError as err:
         assert str(err).startswith(f"{journal}:{line + 1}: unreadable journal line")
         assert snapshot(work) == before, "a refused open changed the study"
         return False
@@ -123,7 +123,7 @@ def test_a_journal_without_checksums_loses_only_the_damaged_trial(legacy_sweep, 
         before = snapshot(work)
         try:
             journal_trials(journal)
-        except JournalDamagedError as err:
+        except StudyDamagedError as err:
             assert "unreadable journal line" in str(err) and "\n" not in str(err)
         assert snapshot(work) == before
         repair_journal(journal, study_name="journal-fuzz", directions=["minimize"])
@@ -207,7 +207,7 @@ def test_a_lost_create_study_line_is_rebuilt_from_space_yaml(sweep_one_worker, t
     journal = work / "study.journal"
     original = journal.read_bytes()
     journal.write_bytes(_overwrite(original, 3, 40))
-    with pytest.raises(JournalDamagedError, match=r"study\.journal:1: unreadable"):
+    with pytest.raises(StudyDamagedError, match=r"study\.journal:1: unreadable"):
         SweepJournal(journal)
     report = repair_sweep(work)
     assert report.removed == {1: "checksum mismatch"} and not report.dropped

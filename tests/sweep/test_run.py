@@ -161,11 +161,10 @@ def test_max_retries_retries_with_the_same_params(tmp_path):
 
 
 def test_a_second_driver_on_the_same_directory_is_refused(tmp_path):
-    from hpsearch.errors import SweepLockedError
     from hpsearch.storage._journal import SweepLock
 
     out = tmp_path / "busy"
-    with SweepLock(out), pytest.raises(SweepLockedError, match="locked by a running sweep"):
+    with SweepLock(out), pytest.raises(hpsearch.errors.SweepLockedError, match="already running"):
         hpsearch.run(_space(tmp_path), out=out, report=False)
 
 
