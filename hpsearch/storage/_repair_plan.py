@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hpsearch.errors import ConfigError
+from hpsearch.storage._correct import correct_line, correct_split
 from hpsearch.storage._lines import (
     CREATE_STUDY,
     CREATE_TRIAL,
@@ -31,7 +32,6 @@ from hpsearch.storage._lines import (
     LineError,
     decode_line,
 )
-from hpsearch.storage._correct import correct_line, correct_split
 from hpsearch.storage._table import ERROR_ATTR, LOST_ATTR
 
 __all__ = ["Planner", "read_entries"]

@@ -9,6 +9,7 @@ import pytest
 from optuna.storages.journal import JournalFileBackend
 
 from hpsearch.errors import StudyDamagedError
+from hpsearch.storage._correct import correct_line, correct_split
 from hpsearch.storage._lines import (
     LineError,
     checksum_ok,
@@ -16,7 +17,6 @@ from hpsearch.storage._lines import (
     encode_ops,
     scan_journal,
 )
-from hpsearch.storage._correct import correct_line, correct_split
 from tests.storage.journals import SPACE, snapshot, trial_records
 
 

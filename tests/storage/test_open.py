@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from hpsearch.errors import StudyDamagedError
-from hpsearch.storage import repair_journal
+from hpsearch.storage import SweepDirectory, repair_journal
 from hpsearch.storage._journal import SweepJournal
-from hpsearch.storage import SweepDirectory
 from tests.storage.journals import complete_trials, copy_sweep, snapshot, trial_records
 
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hpsearch.errors import StudyDamagedError, SweepLockedError
 from hpsearch.storage import repair_journal, repair_sweep
 from hpsearch.storage._journal import SweepJournal, SweepLock
-from hpsearch.storage._repair import LOST_ATTR
+from hpsearch.storage._table import LOST_ATTR
 from tests.storage.journals import (
     copy_sweep,
     journal_trials,
@@ -225,7 +225,7 @@ def test_a_healthy_journal_is_left_alone(sweep_one_worker, tmp_path):
 
 def test_repair_refuses_a_sweep_that_is_running(sweep_one_worker, tmp_path):
     work = copy_sweep(sweep_one_worker, tmp_path / "work")
-    with SweepLock(work), pytest.raises(SweepLockedError, match=r"work is locked by a running"):
+    with SweepLock(work), pytest.raises(SweepLockedError, match=r"already running in .*work"):
         repair_sweep(work)
 
 
