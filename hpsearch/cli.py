@@ -1,7 +1,8 @@
 """The ``hpsearch`` command line: thin; each command maps to one public Python function.
 
-Exit codes: 0 success, 1 when every trial failed, 2 for bad input (one line, no traceback),
-3 when another driver is running the sweep, 130 when interrupted (the sweep stays resumable).
+Exit codes: 0 success, 1 when every trial failed, 2 for bad input or a damaged study (one line,
+no traceback), 3 when another driver is running the sweep, 130 when interrupted (the sweep
+stays resumable).
 """
 
 from __future__ import annotations
