@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -69,6 +70,37 @@ def test_a_flipped_byte_in_line_11_is_refused_then_repaired(sweep_one_worker, tm
     trials = journal_trials(journal)
     assert len(trials) >= 45
     assert complete_trials(journal).items() >= complete.items()
+
+
+def test_a_trial_repair_cannot_vouch_for_is_replaced_by_resume(sweep_one_worker, tmp_path, capsys):
+    """A complete trial's create line is wiped: repair keeps it as a FAILED 'lost' trial, which
+    counts for nothing, so resuming to the same budget runs exactly one new trial."""
+    work = copy_sweep(sweep_one_worker, tmp_path / "work")
+    journal = work / "study.journal"
+    before = journal_trials(journal)
+    lost = min(n for n, t in before.items() if n >= 5 and t[0] == "COMPLETE")
+    lines = journal.read_bytes().split(b"\n")
+    creates = [i for i, raw in enumerate(lines[:-1]) if raw.startswith(b'{"op_code":4,')]
+    lines[creates[lost]] = b"#" * len(lines[creates[lost]])
+    journal.write_bytes(b"\n".join(lines))
+
+    assert _resume(work, 40) == 2
+    assert f"{journal}:{creates[lost] + 1}: unreadable journal line" in _one_error_line(capsys)
+    assert main(["repair", str(work)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(before)} trials, {len(before) - 1} kept, 1 dropped" in out
+    assert f"trial {lost}: dropped: its create-trial line" in out
+    table = pd.read_csv(work / "trials.csv")
+    row = table[table["number"] == lost]
+    assert row["state"].item() == "FAILED" and row["error"].item().startswith("lost: ")
+
+    assert _resume(work, 40) == 0
+    after = journal_trials(journal)
+    assert len(after) == len(before) + 1
+    assert {n: t for n, t in after.items() if n not in (lost, len(before))} == {
+        n: t for n, t in before.items() if n != lost
+    }
+    assert after[len(before)][0] in ("COMPLETE", "PRUNED", "FAIL")
 
 
 def test_a_damaged_line_stops_the_report_and_leaves_every_file_alone(
