@@ -15,11 +15,11 @@ tolerated (reported, never an error); any other unreadable line raises
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from hpsearch.errors import StudyDamagedError
@@ -278,7 +278,7 @@ class JournalScan:
     torn_reason: str | None = None
 
 
-def scan_journal(data: bytes, path: str | Path) -> JournalScan:
+def scan_journal(data: bytes, path: str | os.PathLike[str]) -> JournalScan:
     """Read every operation of a journal file's bytes.
 
     A torn last line (no trailing newline, or unreadable and last) is left out and reported in

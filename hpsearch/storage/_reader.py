@@ -1,7 +1,7 @@
 """Reading a study journal without writing it, and replaying it into Optuna safely.
 
-:class:`JournalReader` is what readers (``best``, ``trials``, ``report``, :func:`load_study`)
-use instead of Optuna's ``JournalFileBackend``, which creates the file when it is missing and
+:class:`JournalReader` is what readers (``report``, ``hpsearch.open``, ``load_study``) use
+instead of Optuna's ``JournalFileBackend``, which creates the file when it is missing and
 raises a bare ``JSONDecodeError`` on a damaged line. The reader takes one snapshot of the file,
 skips a half-written last line (a sweep may be writing it right now) and never writes.
 """
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import optuna
 from optuna.storages.journal import BaseJournalBackend
 
 from hpsearch.errors import ConfigError, StudyDamagedError
@@ -69,7 +70,7 @@ class JournalReader(MemoryJournal):
         raise PermissionError(f"{self.path} is opened read-only")
 
 
-def open_journal_storage(journal: MemoryJournal) -> Any:
+def open_journal_storage(journal: MemoryJournal) -> optuna.storages.JournalStorage:
     """An Optuna ``JournalStorage`` over ``journal``; a line Optuna cannot replay is one error.
 
     Every line has been checked by then, so this only guards against operations that are
@@ -78,8 +79,6 @@ def open_journal_storage(journal: MemoryJournal) -> Any:
     Raises:
         StudyDamagedError: naming the line Optuna stopped at.
     """
-    import optuna
-
     try:
         return optuna.storages.JournalStorage(journal)
     except Exception as exc:  # any replay failure means this line cannot be used as it is

@@ -111,19 +111,18 @@ def repair_journal(
 ) -> RepairReport:
     """Repair the journal at ``path`` in place (the original is kept as a backup).
 
-        ``study_name`` and ``directions`` (``"minimize"``/``"maximize"``) rebuild the study when its
-        own create-study line is lost. The caller must hold the sweep's lock.
+    ``study_name`` and ``directions`` (``"minimize"``/``"maximize"``) rebuild the study when its
+    own create-study line is lost. The caller must hold the sweep's lock.
 
-        Example:
-            >>> import tempfile, pathlib
-            >>> from hpsearch.storage._lines import encode_ops
-    from hpsearch.storage._outputs import write_outputs
-            >>> path = pathlib.Path(tempfile.mkdtemp()) / "study.journal"
-            >>> ops = [{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}]
-            >>> _ = path.write_bytes(encode_ops(ops) + b"garbage")
-            >>> report = repair_journal(path)
-            >>> report.changed, path.read_bytes() == encode_ops(ops)
-            (True, True)
+    Example:
+        >>> import tempfile, pathlib
+        >>> from hpsearch.storage._lines import encode_ops
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "study.journal"
+        >>> ops = [{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}]
+        >>> _ = path.write_bytes(encode_ops(ops) + b"garbage")
+        >>> report = repair_journal(path)
+        >>> report.changed, path.read_bytes() == encode_ops(ops)
+        (True, True)
     """
     path = Path(path)
     data = path.read_bytes()

@@ -268,18 +268,18 @@ class Planner:
 
 def _lost_trial(trial: _Trial) -> dict[str, Any]:
     """A FAILED create-trial operation standing for a trial repair cannot vouch for."""
-    create = trial.create.op if trial.create is not None else {}
+    create: dict[str, Any] = (trial.create.op or {}) if trial.create is not None else {}
     distributions = dict(create.get("distributions", {}))
     params = dict(create.get("params", {}))
     complete = create.get("datetime_complete")
     for entry in trial.ops:
-        op = entry.op
-        if op["op_code"] == 5:
+        op = entry.op or {}
+        if op.get("op_code") == 5:
             distributions[op["param_name"]] = op["distribution"]
             params[op["param_name"]] = op["param_value_internal"]
-        elif op["op_code"] == SET_STATE and op["state"] in FINISHED_STATES:
+        elif op.get("op_code") == SET_STATE and op["state"] in FINISHED_STATES:
             complete = op.get("datetime_complete")
-    op = {
+    lost: dict[str, Any] = {
         "op_code": CREATE_TRIAL,
         "worker_id": REPAIR_WORKER,
         "study_id": trial.study_id,
@@ -294,5 +294,5 @@ def _lost_trial(trial: _Trial) -> dict[str, Any]:
         "intermediate_values": {},
     }
     if complete is not None:
-        op["datetime_complete"] = complete
-    return op
+        lost["datetime_complete"] = complete
+    return lost

@@ -7,12 +7,16 @@ it once; tests copy the directory and damage the copy."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 import hpsearch
+from hpsearch.storage import SweepDirectory
 from hpsearch.storage._lines import CRC_KEY, decode_line
+from hpsearch.storage._reader import JournalReader, open_journal_storage
 
 TRIALS = 40
 
@@ -44,7 +48,6 @@ def curve(params: dict[str, Any], trial: Any) -> float:
 
 def slow_curve(params: dict[str, Any], trial: Any) -> float:
     """:func:`curve`, a little slower: for sweeps that are read while they run."""
-    import time
 
     time.sleep(0.1)
     return curve(params, trial)
@@ -65,7 +68,6 @@ def copy_sweep(source: Path, target: Path) -> Path:
 
 def strip_checksums(journal: Path) -> None:
     """Rewrite a journal as hpsearch 0.1 and Optuna write it: no checksum field."""
-    import json
 
     lines = journal.read_bytes().split(b"\n")[:-1]
     ops = [decode_line(line) for line in lines]
@@ -76,7 +78,6 @@ def strip_checksums(journal: Path) -> None:
 
 def trial_records(directory: Path) -> list[tuple[Any, ...]]:
     """Everything the study says about each trial, comparable across runs and repairs."""
-    from hpsearch.storage import SweepDirectory
 
     study, _ = SweepDirectory(directory).load_study()
     return [
@@ -97,7 +98,6 @@ def trial_records(directory: Path) -> list[tuple[Any, ...]]:
 def journal_trials(journal: Path) -> dict[int, tuple[Any, ...]]:
     """Every trial a reader sees in ``journal``: number -> (state, params, values, reports,
     user attributes)."""
-    from hpsearch.storage._reader import JournalReader, open_journal_storage
 
     storage = open_journal_storage(JournalReader(journal))
     (study,) = storage.get_all_studies()
