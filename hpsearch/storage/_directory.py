@@ -112,9 +112,20 @@ class SweepDirectory:
         return read_config(self.space_file)
 
     def read_meta(self) -> dict[str, Any]:
+        """The contents of ``sweep.json`` (``{}`` when there is none).
+
+        Raises:
+            ConfigError: the file is not valid JSON.
+        """
         if not self.meta_file.exists():
             return {}
-        meta = json.loads(self.meta_file.read_text(encoding="utf-8"))
+        try:
+            meta = json.loads(self.meta_file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(
+                f"unreadable metadata ({exc}); restore it or delete it to use the defaults",
+                file=str(self.meta_file),
+            ) from None
         return meta if isinstance(meta, dict) else {}
 
     @property

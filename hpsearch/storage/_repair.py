@@ -81,9 +81,9 @@ def repair_sweep(directory: str | os.PathLike[str]) -> RepairReport:
     """
     sweep = SweepDirectory(directory)
     try:
-        storage = sweep.storage_url
-    except ValueError:  # an unreadable sweep.json says nothing about the journal
-        storage = None
+        storage, meta_ok = sweep.storage_url, True
+    except ConfigError:  # an unreadable sweep.json says nothing about the journal
+        storage, meta_ok = None, False
     if storage:
         raise ConfigError(
             f"the study of {sweep.path} is in {storage}; repair works on "
@@ -97,7 +97,7 @@ def repair_sweep(directory: str | os.PathLike[str]) -> RepairReport:
         name, directions = config.name, list(config.directions)
     with sweep.lock():
         report = repair_journal(sweep.journal_file, study_name=name, directions=directions)
-        if report.changed and sweep.exists():  # the outputs describe the repaired study
+        if report.changed and sweep.exists() and meta_ok:  # outputs from the repaired study
             study, config = sweep.load_study()
             write_outputs(sweep.path, study, config)
     return report

@@ -215,3 +215,16 @@ def test_the_cli_on_a_randomly_damaged_study(sweep_two_workers, capsys, data):
         for number, trial in complete_trials(sweep_two_workers / "study.journal").items():
             # a last line dropped on open: its trial was retried with the same params
             assert kept.get(number) == trial or (code == 0 and trial in kept.values())
+
+
+def test_an_unreadable_sweep_json_does_not_stop_repair(sweep_one_worker, tmp_path, capsys):
+    work = copy_sweep(sweep_one_worker, tmp_path / "work")
+    _flip(work / "study.journal", 11, 40)
+    (work / "sweep.json").write_text('{"base_dir": "/somewhere"', encoding="utf-8")
+    assert main(["repair", str(work)]) == 0
+    assert "line 11: one damaged byte corrected" in capsys.readouterr().out
+    assert complete_trials(work / "study.journal") == complete_trials(
+        sweep_one_worker / "study.journal"
+    )
+    assert _resume(work, 40) == 2
+    assert f"{work / 'sweep.json'}: unreadable metadata" in _one_error_line(capsys)
