@@ -249,6 +249,8 @@ class Summary:
     best_yaml: str = ""
     front_size: int | None = None
     note: str = ""
+    #: what stopped the pruned trials: ``{"fold racing": 9, "median pruner": 3}``
+    stopped_by: dict[str, int] = field(default_factory=dict)
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -292,6 +294,28 @@ def best_yaml(params: Mapping[str, Any]) -> str:
     )
 
 
+def stopped_by(record: Any) -> dict[str, int]:
+    """How many pruned trials each early-stopping rule stopped.
+
+    Fold racing marks its trials (metric ``racing_stopped``); the rest were stopped by the
+    sweep's pruner, or by the objective itself when the sweep has none.
+    """
+    t = record.trials
+    if t.empty:
+        return {}
+    pruned = t[t["state"] == "PRUNED"]
+    if pruned.empty:
+        return {}
+    racing = 0
+    if "metric_racing_stopped" in pruned:
+        racing = int((pd.to_numeric(pruned["metric_racing_stopped"], errors="coerce") == 1).sum())
+    config = getattr(record, "config", None)
+    pruner = getattr(config, "pruner", None)
+    other = f"{pruner.type} pruner" if pruner is not None else "the objective"
+    counts = {"fold racing": racing, other: len(pruned) - racing}
+    return {k: v for k, v in counts.items() if v}
+
+
 def summarize(record: Any) -> Summary:
     """Counts by state, compute and wall time, and the best trial with its config as YAML.
 
@@ -314,6 +338,7 @@ def summarize(record: Any) -> Summary:
         compute_s=float(compute),
         wall_s=_wall_seconds(record),
         best_number=None,
+        stopped_by=stopped_by(record),
     )
     done = pareto_front(t, objs) if len(objs) > 1 else complete_trials(t, objs)
     if done.empty:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hpsearch._logging import quiet_optuna
 from hpsearch.report._common import (
     Objective,
     complete_trials,
@@ -152,7 +153,10 @@ def param_importances(
     }
     if not varied:
         return Importances(objective.name, None, "no parameter varied between complete trials")
-    study = optuna.create_study(direction=objective.goal)
+    with quiet_optuna():
+        study = optuna.create_study(
+            direction="maximize" if objective.goal == "maximize" else "minimize"
+        )
     study.add_trials(made)
     try:
         values = get_param_importances(

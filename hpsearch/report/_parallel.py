@@ -137,7 +137,7 @@ def parallel_figure(
         xs: list[Any] = []
         yv: list[Any] = []
         tv: list[Any] = []
-        for i in rows:
+        for i in rows.tolist():
             xs += [*x, None]
             yv += [*ys[i].tolist(), None]
             tv += [*texts[i], ""]

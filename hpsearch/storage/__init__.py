@@ -9,7 +9,7 @@ damaged study journal, keeping every trial it can vouch for.
 
 from hpsearch.storage._directory import SweepDirectory
 from hpsearch.storage._journal import SweepJournal, SweepLock
-from hpsearch.storage._ledger import Recovery, Retry, TrialLedger, quiet_optuna
+from hpsearch.storage._ledger import Recovery, Retry, TrialLedger
 from hpsearch.storage._outputs import (
     best_as,
     best_entries,
@@ -37,7 +37,6 @@ __all__ = [
     "describe_counts",
     "intermediate_table",
     "open_sweep",
-    "quiet_optuna",
     "read_best",
     "repair_journal",
     "repair_sweep",

@@ -9,39 +9,25 @@ trials ``hpsearch repair`` marked lost are neither counted nor retried.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import optuna
 
+from hpsearch._logging import quiet_optuna
 from hpsearch.errors import ConfigError
 from hpsearch.space import Space
 from hpsearch.storage._journal import SweepJournal
 from hpsearch.storage._table import ATTEMPT_ATTR, ERROR_ATTR, LOST_ATTR, METRICS_ATTR
 from hpsearch.trial import TrialState
 
-__all__ = ["Recovery", "Retry", "TrialLedger", "quiet_optuna"]
+__all__ = ["Recovery", "Retry", "TrialLedger"]
 
 RETRY_OF_ATTR = "hpsearch:retry_of"
 NEEDS_RETRY_ATTR = "hpsearch:needs_retry"
 INTERRUPTED = "interrupted: the sweep stopped while it ran"
-
-
-@contextlib.contextmanager
-def quiet_optuna() -> Iterator[None]:
-    """Optuna's own INFO lines off while the block runs, its level restored after (hpsearch
-    reports progress itself)."""
-    logger = logging.getLogger("optuna")
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 @dataclass(frozen=True)
