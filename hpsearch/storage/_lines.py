@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from hpsearch.errors import StudyDamagedError
 
@@ -146,7 +146,7 @@ def decode_line(line: bytes) -> dict[str, Any]:
     reason = check_op(op)
     if reason:
         raise LineError(reason)
-    return op
+    return cast("dict[str, Any]", op)  # check_op made sure it is one
 
 
 def _parse(line: bytes) -> Any:
