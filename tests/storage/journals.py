@@ -100,7 +100,10 @@ def journal_trials(journal: Path) -> dict[int, tuple[Any, ...]]:
     user attributes)."""
 
     storage = open_journal_storage(JournalReader(journal))
-    (study,) = storage.get_all_studies()
+    studies = storage.get_all_studies()
+    if not studies:  # the driver created the file and has not written the study yet
+        return {}
+    (study,) = studies
     return {
         t.number: (
             t.state.name,
