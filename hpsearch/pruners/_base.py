@@ -40,12 +40,18 @@ class Pruner:
 
     def __init__(self, **options: Any) -> None:
         self.options = self.schema.read(options, path="pruner", owner=f"{self.name} pruner")
+        self.check_together(self.options)
+
+    @classmethod
+    def check_together(cls, options: Mapping[str, Any]) -> None:
+        """Raise ConfigError for option values that are fine alone but not together."""
 
     @classmethod
     def check(cls, config: SweepConfig) -> None:
         """Raise ConfigError when this pruner cannot run ``config`` (called at load)."""
         assert config.pruner is not None
-        cls.schema.read(config.pruner.options, path="pruner", owner=f"{cls.name} pruner")
+        options = cls.schema.read(config.pruner.options, path="pruner", owner=f"{cls.name} pruner")
+        cls.check_together(options)
         if config.is_multi_objective and not cls.multi_objective:
             raise ConfigError(
                 f"the {cls.name} pruner ranks trials on one metric and would stop Pareto"

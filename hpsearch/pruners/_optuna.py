@@ -3,9 +3,13 @@ wilcoxon, and none."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import optuna
 
 from hpsearch.config import Option, Schema
+from hpsearch.errors import ConfigError
 from hpsearch.pruners._base import Pruner
 
 __all__ = [
@@ -81,6 +85,15 @@ class SuccessiveHalvingPruner(Pruner):
         }
     )
 
+    @classmethod
+    def check_together(cls, options: Mapping[str, Any]) -> None:
+        if options.get("bootstrap_count") and options.get("min_resource") is None:
+            raise ConfigError(
+                "needs min_resource: Optuna cannot combine bootstrap_count > 0 with an "
+                "automatic min_resource",
+                path="pruner.bootstrap_count",
+            )
+
     def build(self) -> optuna.pruners.BasePruner:
         return optuna.pruners.SuccessiveHalvingPruner(
             min_resource=self.option("min_resource") or "auto",
@@ -101,6 +114,16 @@ class HyperbandPruner(Pruner):
             "reduction_factor": Option.integer(3, low=2, help="keep 1/eta at each rung"),
         }
     )
+
+    @classmethod
+    def check_together(cls, options: Mapping[str, Any]) -> None:
+        low, high = options.get("min_resource", 1), options.get("max_resource")
+        if high is not None and high < low:
+            raise ConfigError(
+                f"must be >= min_resource ({low}): a full trial cannot be shorter than the "
+                f"first rung, got {high}",
+                path="pruner.max_resource",
+            )
 
     def build(self) -> optuna.pruners.BasePruner:
         return optuna.pruners.HyperbandPruner(

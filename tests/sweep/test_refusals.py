@@ -161,3 +161,15 @@ def test_issue_examples_are_refused_before_anything_runs(tmp_path, capsys, chang
     argv = ["run", space_file(tmp_path, **changes), "--out", str(out), "--quiet"]
     refused(capsys, argv, needle)
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("pruner", "needle"),
+    [
+        ({"type": "asha", "bootstrap_count": 1}, "pruner.bootstrap_count: needs min_resource"),
+        ({"type": "hyperband", "min_resource": 9, "max_resource": 3}, "pruner.max_resource"),
+    ],
+)
+def test_pruner_options_that_clash_are_refused_at_load(tmp_path, capsys, pruner, needle):
+    # found by the property test: Optuna raised ValueError when the sweep started
+    refused(capsys, ["validate", space_file(tmp_path, pruner=pruner)], needle)
