@@ -85,6 +85,19 @@ class SklearnObjective(Objective):
                 "give either cv (folds) or test_size (one hold-out split), not both",
                 path="objective.test_size",
             )
+        scoring = spec.get("scoring")
+        if scoring is not None and not (
+            (isinstance(scoring, str) and scoring)
+            or (
+                isinstance(scoring, list)
+                and scoring
+                and all(isinstance(name, str) and name for name in scoring)
+            )
+        ):
+            raise ConfigError(
+                f"must be a scorer name or a non-empty list of names, got {scoring!r:.60}",
+                path="objective.scoring",
+            )
         cls.racing_plan(config)
 
     @classmethod

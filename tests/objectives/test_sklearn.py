@@ -458,3 +458,16 @@ def test_cv_and_test_size_together_are_refused_at_load():
                 "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
             }
         )
+
+
+@pytest.mark.parametrize("scoring", [{}, [], [1], ""])
+def test_malformed_scoring_is_refused_at_load(scoring):
+    # found by the property test: a mapping here was a TypeError traceback
+    with pytest.raises(ConfigError, match=r"objective\.scoring: must be a scorer name"):
+        load_space(
+            {
+                "objective": {"type": "sklearn", "estimator": "sklearn.svm.SVC",
+                              "dataset": "sklearn:iris", "scoring": scoring},
+                "parameters": {"C": {"type": "float", "low": 0.1, "high": 10}},
+            }
+        )  # fmt: skip
