@@ -61,8 +61,13 @@ _OBJECTIVES: dict[str, Any] = {}  # per worker process: built objectives by run 
 
 
 def job_config(job: TrialJob) -> dict[str, Any]:
-    """The Tune config of ``job``: its params and, under :data:`JOB_KEY`, the rest."""
-    return {**job.params, JOB_KEY: {k: getattr(job, k) for k in _JOB_FIELDS}}
+    """The Tune config of ``job``: its params and, under :data:`JOB_KEY`, the rest (folders
+    made absolute: a Tune worker does not share the driver's working directory)."""
+    fields = {k: getattr(job, k) for k in _JOB_FIELDS}
+    for key in ("directory", "checkpoint_dir", "resume_from"):
+        if fields[key] is not None:
+            fields[key] = str(Path(fields[key]).resolve())
+    return {**job.params, JOB_KEY: fields}
 
 
 def job_from_config(config: Mapping[str, Any]) -> TrialJob:
@@ -137,9 +142,12 @@ def _trainable(
     token: str,
     metric_names: Sequence[str],
     checkpoints: bool,
+    cwd: str,
 ) -> None:
     from ray import tune
 
+    if os.path.isdir(cwd):  # Tune moves each trial into its own folder; objectives expect ours
+        os.chdir(cwd)
     objective = _OBJECTIVES.get(token)
     if objective is None:  # built once per worker process (actors are reused)
         try:
@@ -217,6 +225,7 @@ def fit_tune(
             token=uuid.uuid4().hex,
             metric_names=tuple(metric_names),
             checkpoints=pbt,
+            cwd=os.getcwd(),
         )
         trainable = tune.with_resources(trainable, dict(per_trial))
         tuner = tune.Tuner(
@@ -226,7 +235,8 @@ def fit_tune(
                 num_samples=-1,
                 search_alg=searcher,
                 scheduler=scheduler,
-                reuse_actors=True,
+                reuse_actors=not pbt,  # PBT's restarts would need reset_config on reuse
+                trial_dirname_creator=_trial_folder,
                 max_concurrent_trials=_slots(workers, per_trial),
             ),
             run_config=tune.RunConfig(
@@ -246,6 +256,12 @@ def fit_tune(
             import ray
 
             ray.shutdown()
+
+
+def _trial_folder(trial: Any) -> str:
+    """Tune's folder of a trial (its default spells out the whole config)."""
+    number = trial.config.get(JOB_KEY, {}).get("number")
+    return f"trial-{number}-{trial.trial_id}"
 
 
 @contextlib.contextmanager

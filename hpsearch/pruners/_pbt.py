@@ -33,7 +33,8 @@ def mutable_parameters(config: SweepConfig) -> list[str]:
     Example:
         >>> from hpsearch.config import read_config
         >>> mutable_parameters(read_config({"parameters": {
-        ...     "lr": {"type": "float", "low": 0.01, "high": 1}, "k": 3}}))
+        ...     "lr": {"type": "float", "low": 0.01, "high": 1},
+        ...     "k": {"type": "constant", "value": 3}}}))
         ['lr']
     """
     names = []

@@ -288,7 +288,21 @@ class _LedgerCallback(Callback):
     def on_trial_complete(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
         self.bridge.on_end(trial)
 
+    def on_step_end(self, iteration: int, trials: Any, **info: Any) -> None:
+        """A trial that ended without a callback (PBT's restart of a paused trial failing)
+        is recorded too, so the sweep never waits for it."""
+        for trial in trials:
+            if trial.trial_id not in self.bridge.numbers:
+                continue
+            if trial.status == "ERROR":
+                self._record_error(trial)
+            elif trial.status == "TERMINATED":
+                self.bridge.on_end(trial)
+
     def on_trial_error(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
+        self._record_error(trial)
+
+    def _record_error(self, trial: Any) -> None:
         try:
             error = trial.get_error()
         except OSError:
