@@ -76,26 +76,46 @@ def job_from_config(config: Mapping[str, Any]) -> TrialJob:
     return TrialJob(params=params, **dict(config[JOB_KEY]))
 
 
+class _Stopped(BaseException):
+    """Ends an objective whose Tune session is gone, before it writes its checkpoint again."""
+
+
 class _TuneChannel:
     """Intermediate values go to Tune (its scheduler decides); never prunes by itself.
 
     With ``checkpoints`` (PBT), each report carries ``checkpoint_dir`` as a Tune checkpoint.
+    Once Tune has stopped or paused this run, the next report ends the objective at once (so
+    Tune can reuse the worker) and :attr:`stopped` is set.
     """
 
     def __init__(self, job: TrialJob, checkpoints: bool) -> None:
         self._dir = Path(job.checkpoint_dir) if checkpoints and job.checkpoint_dir else None
+        self.stopped = False
 
     def report(self, step: int, value: float) -> None:
         from ray import tune
 
+        if self.stopped or not _in_session():
+            self.stopped = True
+            raise _Stopped("Ray Tune stopped this run of the trial")
         result = {VALUE_KEY: value, STEP_KEY: step}
+        checkpoint = None
         if self._dir is not None and self._dir.is_dir() and any(self._dir.iterdir()):
-            tune.report(result, checkpoint=tune.Checkpoint.from_directory(str(self._dir)))
-        else:
-            tune.report(result)
+            checkpoint = tune.Checkpoint.from_directory(str(self._dir))
+        try:
+            tune.report(result, checkpoint=checkpoint)
+        except SystemExit:  # how Tune tells a reporting function that it was stopped
+            self.stopped = True
+            raise _Stopped("Ray Tune stopped this run of the trial") from None
 
     def verdict(self, step: int) -> bool:
         return False
+
+
+def _in_session() -> bool:
+    from ray.train._internal.session import get_session  # no public "was I stopped?"
+
+    return get_session() is not None
 
 
 def _restore(job: TrialJob) -> TrialJob:
@@ -163,14 +183,14 @@ def _trainable(
     if watchdog is not None:
         watchdog.daemon = True
         watchdog.start()
+    channel = _TuneChannel(job, checkpoints)
     try:
-        outcome = run_trial(
-            objective, job, metric_names=metric_names, channel=_TuneChannel(job, checkpoints)
-        )
+        outcome = run_trial(objective, job, metric_names=metric_names, channel=channel)
     finally:
         if watchdog is not None:
             watchdog.cancel()
-    tune.report(_final(outcome, metric=metric_names[0] if checkpoints else None))
+    if not channel.stopped and _in_session():  # else Tune stopped this run: nothing to say
+        tune.report(_final(outcome, metric=metric_names[0] if checkpoints else None))
 
 
 def _slots(workers: int | None, per_trial: Mapping[str, float]) -> int:

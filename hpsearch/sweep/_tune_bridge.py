@@ -165,7 +165,9 @@ class TuneBridge:
             error_text = f"timed out after {self.timeout:g}s (process tree killed)"
             return Outcome(TrialState.FAILED, error=error_text, duration_s=seconds)
         if reason == "pruned":
-            return Outcome(TrialState.PRUNED, duration_s=seconds, last_step=_step(final))
+            reported = self.driver.running[number].reported
+            last = max(reported) if reported else None
+            return Outcome(TrialState.PRUNED, duration_s=seconds, last_step=last)
         if final:
             if final.get(FATAL_KEY):
                 message = f"the objective could not be built on Ray Tune: {final[ERROR_KEY]}"

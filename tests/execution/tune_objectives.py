@@ -39,5 +39,5 @@ def population(params, trial):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "state.json").write_text(json.dumps(state))
         trial.report(state["score"], step)
-        time.sleep(0.05)
+        time.sleep(0.3)  # slow enough for PBT to act between steps
     return state["score"]
