@@ -219,7 +219,7 @@ def fit_tune(
     """Run a Tune experiment whose trials run ``factory()``'s objective on ``searcher``'s jobs.
 
     Args:
-        factory: builds the objective (once per Tune worker process).
+        factory: builds the objective (in each trial's worker process).
         searcher, scheduler, stopper, callbacks: Tune's search algorithm (it hands out configs
             made by :func:`job_config`), trial scheduler, stopper and callbacks.
         metric_names: every metric the objective returns (the first is PBT's).
@@ -255,7 +255,9 @@ def fit_tune(
                 num_samples=-1,
                 search_alg=searcher,
                 scheduler=scheduler,
-                reuse_actors=not pbt,  # PBT's restarts would need reset_config on reuse
+                # a fresh worker per trial: Ray 2.60 cannot reset a function trainable whose
+                # stopped run is still blocked in its report, and the trial then never ends
+                reuse_actors=False,
                 trial_dirname_creator=_trial_folder,
                 max_concurrent_trials=_slots(workers, per_trial),
             ),

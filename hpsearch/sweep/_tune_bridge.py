@@ -57,6 +57,7 @@ class TuneBridge:
         self.finals: dict[int, dict[str, Any]] = {}
         self.schedules: dict[int, list[dict[str, Any]]] = {}
         self.fatal: ObjectiveError | None = None
+        self.tune_trials: dict[str, Any] = {}  # started Tune trials, by id
 
     def __reduce__(self) -> tuple[Any, tuple[()]]:
         """Tune pickles its searcher, scheduler and callbacks for its own restore, which
@@ -101,12 +102,24 @@ class TuneBridge:
         out_of_time = self.deadline is not None and time.monotonic() >= self.deadline
         if self.fatal is not None or out_of_time:
             return Searcher.FINISHED
+        self.reconcile()
         job = self.driver.start_trial()
         if job is None:  # a running trial may still fail and be owed a retry
             return None if self.driver.running else Searcher.FINISHED
         self.numbers[trial_id] = job.number
         self.started[job.number] = time.monotonic()
         return job_config(job)
+
+    def reconcile(self) -> None:
+        """Record trials Tune ended without telling the callback (a failed worker reset, a
+        restart of a paused PBT trial), so the sweep never waits for them."""
+        for trial_id, trial in list(self.tune_trials.items()):
+            if trial_id not in self.numbers:
+                self.tune_trials.pop(trial_id)
+            elif trial.status == "ERROR":
+                self.on_end(trial, _error_of(trial))
+            elif trial.status == "TERMINATED":
+                self.on_end(trial)
 
     def on_result(self, trial: Any, result: dict[str, Any]) -> None:
         number = self.numbers.get(trial.trial_id)
@@ -283,6 +296,7 @@ class _LedgerCallback(Callback):
         number = self.bridge.numbers.get(trial.trial_id)
         if number is not None:  # the trial's clock starts when Tune starts it
             self.bridge.started[number] = time.monotonic()
+            self.bridge.tune_trials[trial.trial_id] = trial
 
     def on_trial_result(self, iteration: int, trials: Any, trial: Any, result: Any, **info: Any):
         self.bridge.on_result(trial, result)
@@ -291,22 +305,15 @@ class _LedgerCallback(Callback):
         self.bridge.on_end(trial)
 
     def on_step_end(self, iteration: int, trials: Any, **info: Any) -> None:
-        """A trial that ended without a callback (PBT's restart of a paused trial failing)
-        is recorded too, so the sweep never waits for it."""
-        for trial in trials:
-            if trial.trial_id not in self.bridge.numbers:
-                continue
-            if trial.status == "ERROR":
-                self._record_error(trial)
-            elif trial.status == "TERMINATED":
-                self.bridge.on_end(trial)
+        self.bridge.reconcile()
 
     def on_trial_error(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
-        self._record_error(trial)
+        self.bridge.on_end(trial, _error_of(trial))
 
-    def _record_error(self, trial: Any) -> None:
-        try:
-            error = trial.get_error()
-        except OSError:
-            error = None
-        self.bridge.on_end(trial, error or RuntimeError("the Tune trial errored"))
+
+def _error_of(trial: Any) -> BaseException:
+    try:
+        error = trial.get_error()
+    except OSError:
+        error = None
+    return error or RuntimeError("the Tune trial errored")
