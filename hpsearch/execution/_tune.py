@@ -20,6 +20,7 @@ import shutil
 import signal
 import threading
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -271,7 +272,13 @@ def fit_tune(
                 failure_config=tune.FailureConfig(max_failures=0),
             ),
         )
-        with contextlib.redirect_stdout(io.StringIO()), _no_tune_sigint():  # Tune prints a banner
+        # Tune prints a banner, and advice to reuse workers (which 2.60 cannot, see above)
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            _no_tune_sigint(),
+            warnings.catch_warnings(),
+        ):
+            warnings.filterwarnings("ignore", message="Consider boosting PBT")
             tuner.fit()
     finally:
         if owns:
