@@ -33,7 +33,7 @@ from hpsearch.execution._tune import (
 )
 from hpsearch.execution._tune_space import InBounds, pbt_mutations
 from hpsearch.pruners import PRUNERS, mutable_parameters
-from hpsearch.sweep._driver import SweepDriver
+from hpsearch.sweep._driver import OUTPUT_INTERVAL_S, SweepDriver
 from hpsearch.trial import TrialState
 
 __all__ = ["PBT_SCHEDULE_ATTR", "TuneBridge"]
@@ -291,6 +291,7 @@ class _LedgerCallback(Callback):
 
     def __init__(self, bridge: TuneBridge) -> None:
         self.bridge = bridge
+        self.next_output = time.monotonic() + OUTPUT_INTERVAL_S
 
     def on_trial_start(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
         number = self.bridge.numbers.get(trial.trial_id)
@@ -306,6 +307,9 @@ class _LedgerCallback(Callback):
 
     def on_step_end(self, iteration: int, trials: Any, **info: Any) -> None:
         self.bridge.reconcile()
+        if time.monotonic() >= self.next_output:  # trials.csv and best.yaml kept current
+            self.bridge.driver.write_outputs()
+            self.next_output = time.monotonic() + OUTPUT_INTERVAL_S
 
     def on_trial_error(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
         self.bridge.on_end(trial, _error_of(trial))

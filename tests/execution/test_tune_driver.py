@@ -3,8 +3,14 @@ each result written into the study as it arrives; PBT is reachable from the file
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -149,3 +155,38 @@ def test_pbt_from_the_file_mutates_within_bounds(ray_local, tmp_path):
     for schedule in schedules:
         for entry in schedule:
             assert 0.01 <= entry["params"]["lr"] <= 1.0
+
+
+def test_a_killed_tune_sweep_resumes_with_every_point_once(ray_local, tmp_path):
+    space = write_space(
+        tmp_path,
+        objective={"type": "python", "function": "tune_objectives:steady"},
+        strategy={"name": "grid"},
+        parameters={"x": {"type": "categorical", "choices": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]}},
+        execution={"workers": 1},
+    )
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parents[1]), str(tmp_path)])}
+    env.pop("RAY_ADDRESS", None)
+    argv = [sys.executable, "-m", "hpsearch.cli", "run", str(space), "--executor", "tune"]
+    proc = subprocess.Popen(
+        [*argv, "--out", str(out), "--quiet", "--no-report"], env=env, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            table = out / "trials.csv"
+            if table.exists() and (pd.read_csv(table)["state"] == "COMPLETE").sum() >= 2:
+                break
+            time.sleep(0.5)
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    argv = ["resume", str(out), "--executor", "tune", "--quiet", "--no-report"]
+    assert main(argv) == 0
+    table = pd.read_csv(out / "trials.csv")
+    complete = table[table["state"] == "COMPLETE"]
+    assert sorted(complete["param_x"]) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    assert "RUNNING" not in set(table["state"])

@@ -41,3 +41,9 @@ def population(params, trial):
         trial.report(state["score"], step)
         time.sleep(0.3)  # slow enough for PBT to act between steps
     return state["score"]
+
+
+def steady(params, trial):
+    """A second per trial: long enough to kill a sweep between two trials' results."""
+    time.sleep(1.0)
+    return params["x"]
