@@ -25,11 +25,13 @@ __all__ = ["load_space", "open", "repair", "resume", "run"]
 SpaceSource = str | os.PathLike[str] | Mapping[str, Any] | SweepConfig
 
 
-def load_space(source: SpaceSource, *, file: str | None = None) -> SweepConfig:
+def load_space(
+    source: SpaceSource, *, file: str | None = None, executor: str | None = None
+) -> SweepConfig:
     """Load and validate a space file (YAML/JSON, native or W&B), a dict or a config.
 
     Every block is checked, including the options of the strategy, pruner, objective and
-    executor it names.
+    executor it names (or ``executor``, the one it will run on when not the file's).
 
     Raises:
         ConfigError: (a ``ValueError``) naming the file, line and key path of the first problem.
@@ -42,7 +44,7 @@ def load_space(source: SpaceSource, *, file: str | None = None) -> SweepConfig:
     """
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
-    return resolve_config(read_config(source, file=file))
+    return resolve_config(read_config(source, file=file), executor=executor)
 
 
 def run(
@@ -80,7 +82,7 @@ def run(
     source_dir = None
     if isinstance(space, (str, os.PathLike)):
         source_dir = str(Path(space).resolve().parent)
-    config = load_space(space)
+    config = load_space(space, executor=executor)
     settings = make_settings(
         config,
         out=out,
@@ -105,7 +107,8 @@ def resume(
     Example:
         >>> # hpsearch.resume("runs/svm-digits", trials=60)
     """
-    config = load_space(SweepDirectory(directory).read_config())
+    stored = SweepDirectory(directory).read_config()
+    config = load_space(stored, executor=overrides.get("executor"))
     return run(config, objective, out=directory, **overrides)
 
 

@@ -23,7 +23,7 @@ from hpsearch.execution._ray_connect import (
     start_local_ray,
 )
 from hpsearch.execution._registry import EXECUTORS, ExecutorKind, Placement, refuse_ray_settings
-from hpsearch.execution._tune import TuneTrial, run_with_tune, tune_scheduler
+from hpsearch.execution._tune import fit_tune
 from hpsearch.execution._tune_space import tune_param_space
 from hpsearch.execution._worker import make_trial, normalize_result, run_trial
 
@@ -40,8 +40,8 @@ __all__ = [
     "Report",
     "ThreadExecutor",
     "TrialJob",
-    "TuneTrial",
     "connect_ray",
+    "fit_tune",
     "import_ray",
     "loopback_only",
     "make_trial",
@@ -49,8 +49,6 @@ __all__ = [
     "plan_slots",
     "refuse_ray_settings",
     "run_trial",
-    "run_with_tune",
     "start_local_ray",
     "tune_param_space",
-    "tune_scheduler",
 ]

@@ -7,6 +7,7 @@ Tuner. Adding an executor is one new module plus one line in :data:`EXECUTORS`.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -74,6 +75,15 @@ def refuse_ray_settings(config: SweepConfig, executor: str) -> None:
         )
 
 
+def _refuse_pbt(config: SweepConfig, name: str) -> None:
+    if config.pruner is not None and config.pruner.type == "pbt":
+        raise ConfigError(
+            f"pbt runs only in Ray Tune, not on the {name} executor: set execution.executor: "
+            "tune or pass --executor tune",
+            path="pruner.type",
+        )
+
+
 class LocalKind(ExecutorKind):
     """This machine: a trial thread (one worker, no trial timeout) or worker processes."""
 
@@ -83,6 +93,7 @@ class LocalKind(ExecutorKind):
     def check(cls, config: SweepConfig) -> None:
         if "executor" in config.execution.given:  # without it, --executor may still pick ray
             refuse_ray_settings(config, cls.name)
+        _refuse_pbt(config, cls.name)
 
     @classmethod
     def build(cls, placement: Placement) -> Executor:
@@ -100,6 +111,10 @@ class RayKind(ExecutorKind):
     name = "ray"
 
     @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        _refuse_pbt(config, cls.name)
+
+    @classmethod
     def build(cls, placement: Placement) -> Executor:
         return RayExecutor(
             address=placement.address,
@@ -111,18 +126,28 @@ class RayKind(ExecutorKind):
 
 
 class TuneKind(ExecutorKind):
-    """Ray Tune's Tuner runs the sweep (its schedulers decide early stopping)."""
+    """Ray Tune's Tuner runs the sweep: hpsearch's strategy is its searcher, hpsearch's pruner
+    its scheduler (or Tune's PBT with ``pruner: {type: pbt}``), the study records every result
+    as it arrives (see :mod:`hpsearch.sweep._tune_sweep`)."""
 
     name = "tune"
     runs_the_loop = True
 
     @classmethod
     def check(cls, config: SweepConfig) -> None:
-        if config.is_multi_objective:
+        if importlib.util.find_spec("ray") is None or importlib.util.find_spec("ray.tune") is None:
             raise ConfigError(
-                "--executor tune optimizes one metric; use the local or ray executor for several",
+                "the tune executor needs Ray Tune: pip install 'hpsearch[ray]'",
                 path="execution.executor",
             )
+        for i, metric in enumerate(config.metrics):
+            if metric.target is not None:
+                where = "metric.target" if len(config.metrics) == 1 else f"metrics[{i}].target"
+                raise ConfigError(
+                    "the tune executor cannot stop starting trials at a metric target;"
+                    " use executor local or ray, or remove target",
+                    path=where,
+                )
 
 
 EXECUTORS: Registry[type[ExecutorKind]] = Registry(

@@ -1,82 +1,159 @@
-"""Run a sweep through Ray Tune's Tuner, for users who want Tune's schedulers (ASHA, PBT, ...).
+"""Ray Tune's side of ``--executor tune``: the trainable that runs one hpsearch trial, and
+:func:`fit_tune`, which runs a Tuner with the searcher, scheduler, stopper and callbacks the
+sweep layer builds (hpsearch's strategy asks, its ledger records; Tune only runs and schedules).
 
-The space becomes a Tune ``param_space`` (:meth:`Space.to_tune`), the objective runs in a Tune
-function trainable through the same :func:`run_trial` as everywhere else, and each trial comes
-back as a :class:`TuneTrial` the caller writes into its study. Tune decides early stopping
-itself: ``trial.should_prune()`` is always False, and a trial its scheduler stopped comes back
-PRUNED. Tune costs far more per trial than :class:`~hpsearch.execution._ray.RayExecutor`
-(see ``benchmarks/ray_overhead.py``); use it for the schedulers, not for speed.
+A Tune trial's config is the trial's params plus :data:`JOB_KEY` (its number, attempt and
+folders). Intermediate values go to Tune as ``{VALUE_KEY, STEP_KEY}``; the last report carries
+the outcome (``STATE_KEY``, ``METRICS_KEY``, ``ERROR_KEY``), so an objective's failure is an
+ordinary result and a Tune-level trial error always means the worker died (or was killed at its
+``trial_timeout`` by the watchdog). Tune costs far more per trial than
+:class:`~hpsearch.execution._ray.RayExecutor` (``benchmarks/ray_overhead.py``); use it for PBT.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
-import math
-import re
+import os
 import shutil
-import tempfile
+import signal
+import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from hpsearch.config import PrunerConfig, SweepConfig
-from hpsearch.errors import ConfigError
-from hpsearch.execution._base import ObjectiveFactory, TrialJob
-from hpsearch.execution._ray_connect import connect_ray, import_ray, parse_resources
-from hpsearch.execution._tune_space import tune_param_space
+from hpsearch._processes import descendants
+from hpsearch.execution._base import ObjectiveFactory, Outcome, TrialJob
+from hpsearch.execution._ray_connect import (
+    connect_ray,
+    import_ray,
+    parse_resources,
+    plan_slots,
+)
 from hpsearch.execution._worker import run_trial
-from hpsearch.space import Space, flatten
-from hpsearch.trial import TrialState
 
-__all__ = ["TuneTrial", "run_with_tune", "tune_scheduler"]
+__all__ = [
+    "ERROR_KEY",
+    "FATAL_KEY",
+    "JOB_KEY",
+    "METRICS_KEY",
+    "STATE_KEY",
+    "STEP_KEY",
+    "TRACE_KEY",
+    "VALUE_KEY",
+    "fit_tune",
+    "job_config",
+    "job_from_config",
+]
 
-_STATE_KEY = "hp_state"
-_STEP_KEY = "hp_step"
+JOB_KEY = "__hpsearch_job"
+STATE_KEY = "hp_state"
+STEP_KEY = "hp_step"
+VALUE_KEY = "hp_value"
+METRICS_KEY = "hp_metrics"
+ERROR_KEY = "hp_error"
+TRACE_KEY = "hp_traceback"
+FATAL_KEY = "hp_fatal"
+_JOB_FIELDS = ("number", "attempt", "timeout", "directory", "checkpoint_dir", "resume_from")
 _OBJECTIVES: dict[str, Any] = {}  # per worker process: built objectives by run token
 
 
-@dataclass(frozen=True)
-class TuneTrial:
-    """One Tune trial's result; unpacks as ``params, metrics, state``."""
-
-    params: Mapping[str, Any]
-    metrics: Mapping[str, float]
-    state: str
-    error: str = ""
-    intermediate: Mapping[int, float] = field(default_factory=dict)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.params, self.metrics, self.state))
+def job_config(job: TrialJob) -> dict[str, Any]:
+    """The Tune config of ``job``: its params and, under :data:`JOB_KEY`, the rest (folders
+    made absolute: a Tune worker does not share the driver's working directory)."""
+    fields = {k: getattr(job, k) for k in _JOB_FIELDS}
+    for key in ("directory", "checkpoint_dir", "resume_from"):
+        if fields[key] is not None:
+            fields[key] = str(Path(fields[key]).resolve())
+    return {**job.params, JOB_KEY: fields}
 
 
-class _TrialFailed(RuntimeError):
-    """Raised in the trainable so Tune records the trial as errored, with our reason."""
+def job_from_config(config: Mapping[str, Any]) -> TrialJob:
+    """The job a Tune config describes (params as Tune hands them, PBT mutations included)."""
+    params = {k: v for k, v in config.items() if k != JOB_KEY}
+    return TrialJob(params=params, **dict(config[JOB_KEY]))
+
+
+class _Stopped(BaseException):
+    """Ends an objective whose Tune session is gone, before it writes its checkpoint again."""
 
 
 class _TuneChannel:
-    """Intermediate values go to Tune (its scheduler decides); never prunes by itself."""
+    """Intermediate values go to Tune (its scheduler decides); never prunes by itself.
 
-    def __init__(self, metric: str) -> None:
-        self._metric = metric
+    With ``checkpoints`` (PBT), each report carries ``checkpoint_dir`` as a Tune checkpoint.
+    Once Tune has stopped or paused this run, the next report ends the objective at once (so
+    Tune can reuse the worker) and :attr:`stopped` is set.
+    """
+
+    def __init__(self, job: TrialJob, checkpoints: bool) -> None:
+        self._dir = Path(job.checkpoint_dir) if checkpoints and job.checkpoint_dir else None
+        self.stopped = False
 
     def report(self, step: int, value: float) -> None:
         from ray import tune
 
-        tune.report({self._metric: value, _STEP_KEY: step})
+        if self.stopped or not _in_session():
+            self.stopped = True
+            raise _Stopped("Ray Tune stopped this run of the trial")
+        result = {VALUE_KEY: value, STEP_KEY: step}
+        checkpoint = None
+        if self._dir is not None and self._dir.is_dir() and any(self._dir.iterdir()):
+            checkpoint = tune.Checkpoint.from_directory(str(self._dir))
+        try:
+            tune.report(result, checkpoint=checkpoint)
+        except SystemExit:  # how Tune tells a reporting function that it was stopped
+            self.stopped = True
+            raise _Stopped("Ray Tune stopped this run of the trial") from None
 
     def verdict(self, step: int) -> bool:
         return False
 
 
-def _flat_params(config: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in flatten(config).items() if v is not None}
+def _in_session() -> bool:
+    from ray.train._internal.session import get_session  # no public "was I stopped?"
+
+    return get_session() is not None
 
 
-def _trial_number(trial_id: str) -> int:
-    match = re.search(r"(\d+)$", trial_id or "")
-    return int(match.group(1)) if match else 0
+def _restore(job: TrialJob) -> TrialJob:
+    """A trial PBT restarted from another's checkpoint resumes from a copy of it."""
+    from ray import tune
+
+    checkpoint = tune.get_checkpoint()
+    if checkpoint is None or not job.checkpoint_dir:
+        return job
+    target = Path(job.checkpoint_dir)
+    with checkpoint.as_directory() as source:
+        if Path(source).resolve() != target.resolve():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(source, target)
+    return dataclasses.replace(job, resume_from=str(target))
+
+
+def _expire() -> None:
+    """The trial ran past its timeout: kill what it started, then this worker process."""
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    os._exit(70)
+
+
+def _final(outcome: Outcome, *, metric: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        STATE_KEY: outcome.state.value,
+        METRICS_KEY: dict(outcome.metrics),
+        ERROR_KEY: outcome.error,
+        TRACE_KEY: outcome.traceback,
+    }
+    if outcome.last_step is not None:
+        result[STEP_KEY] = outcome.last_step
+    if metric is not None:  # PBT needs its metric in every result
+        result[VALUE_KEY] = float(outcome.metrics.get(metric, float("nan")))
+    return result
 
 
 def _trainable(
@@ -84,183 +161,147 @@ def _trainable(
     *,
     factory: ObjectiveFactory,
     token: str,
-    metric: str,
     metric_names: Sequence[str],
+    checkpoints: bool,
+    cwd: str,
 ) -> None:
     from ray import tune
 
+    if os.path.isdir(cwd):  # Tune moves each trial into its own folder; objectives expect ours
+        os.chdir(cwd)
     objective = _OBJECTIVES.get(token)
-    if objective is None:  # built once per worker process (with reuse_actors)
-        objective = _OBJECTIVES[token] = factory()
-    number = _trial_number(tune.get_context().get_trial_id())
-    job = TrialJob(number, _flat_params(config))
-    outcome = run_trial(objective, job, metric_names=metric_names, channel=_TuneChannel(metric))
-    if outcome.state is TrialState.FAILED:
-        raise _TrialFailed(outcome.error)
-    final = {**outcome.metrics, _STATE_KEY: outcome.state.value}
-    final.setdefault(metric, math.nan)
-    tune.report(final)
+    if objective is None:  # built once per worker process (actors are reused)
+        try:
+            objective = _OBJECTIVES[token] = factory()
+        except Exception as exc:  # reported, so the driver stops the sweep with it
+            tune.report({STATE_KEY: "FAILED", ERROR_KEY: f"{type(exc).__name__}: {exc}",
+                         FATAL_KEY: True, VALUE_KEY: float("nan")})  # fmt: skip
+            return
+    job = job_from_config(config)
+    if checkpoints:
+        job = _restore(job)
+    watchdog = threading.Timer(job.timeout, _expire) if job.timeout else None
+    if watchdog is not None:
+        watchdog.daemon = True
+        watchdog.start()
+    channel = _TuneChannel(job, checkpoints)
+    try:
+        outcome = run_trial(objective, job, metric_names=metric_names, channel=channel)
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+    if not channel.stopped and _in_session():  # else Tune stopped this run: nothing to say
+        tune.report(_final(outcome, metric=metric_names[0] if checkpoints else None))
 
 
-def _error_text(error: BaseException) -> str:
-    """The objective's own reason (``ValueError: ...``) out of Tune's wrapped error."""
-    lines = [ln.strip() for ln in str(error).strip().splitlines() if ln.strip()]
-    ours = next((ln for ln in reversed(lines) if "_TrialFailed: " in ln), None)
-    if ours is not None:
-        return ours.split("_TrialFailed: ", 1)[1]
-    return next(
-        (ln for ln in reversed(lines) if "Error" in ln),
-        lines[-1] if lines else type(error).__name__,
-    )
+def _slots(workers: int | None, per_trial: Mapping[str, float]) -> int:
+    import ray
+
+    if workers is not None:
+        return workers
+    nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
+    return plan_slots(nodes, per_trial)
 
 
-def _intermediate(result: Any, metric: str) -> dict[int, float]:
-    frame = getattr(result, "metrics_dataframe", None)
-    if frame is None or _STEP_KEY not in frame or metric not in frame:
-        return {}
-    rows = frame[[_STEP_KEY, metric]].dropna()
-    return {int(step): float(value) for step, value in rows.itertuples(index=False)}
-
-
-def run_with_tune(
-    space: Space | SweepConfig,
-    objective_factory: ObjectiveFactory,
+def fit_tune(
+    factory: ObjectiveFactory,
     *,
-    trials: int,
-    metric: str,
-    mode: str = "min",
-    metric_names: Sequence[str] | None = None,
-    scheduler: Any = None,
-    search_alg: Any = None,
+    searcher: Any,
+    scheduler: Any,
+    stopper: Any,
+    callbacks: Sequence[Any],
+    metric_names: Sequence[str],
+    storage_path: str | os.PathLike[str],
     resources: Mapping[str, float] | None = None,
-    max_concurrent: int | None = None,
-    reuse_actors: bool = True,
+    workers: int | None = None,
     address: str | None = None,
-    storage_path: str | None = None,
-    seed: int | None = None,
-) -> list[TuneTrial]:
-    """Run ``trials`` trials of ``space`` with Ray Tune; return each trial's outcome.
+    pbt: bool = False,
+) -> None:
+    """Run a Tune experiment whose trials run ``factory()``'s objective on ``searcher``'s jobs.
 
     Args:
-        space: a :class:`~hpsearch.space.Space` (or a config: its space).
-        objective_factory: builds the objective (once per Tune worker process).
-        trials: how many trials (Tune's ``num_samples``).
-        metric, mode: what Tune's scheduler optimizes (``"min"`` or ``"max"``).
-        metric_names: every metric the objective returns (default: ``[metric]``).
-        scheduler, search_alg: a Tune scheduler (e.g. ``ASHAScheduler()``) / searcher.
-        resources: per trial, ``{"cpu": 1, "gpu": 0.5}``.
-        max_concurrent: at most this many trials at once.
-        reuse_actors: let Tune reuse its actors between trials (much faster).
+        factory: builds the objective (in each trial's worker process).
+        searcher, scheduler, stopper, callbacks: Tune's search algorithm (it hands out configs
+            made by :func:`job_config`), trial scheduler, stopper and callbacks.
+        metric_names: every metric the objective returns (the first is PBT's).
+        storage_path: where Tune keeps its files (made absolute).
+        resources: per trial, ``{"cpu": 1, "gpu": 0.5, "<custom>": 1}``.
+        workers: at most this many trials at once (default: as many as the cluster fits).
         address: a Ray cluster to join (default: ``RAY_ADDRESS`` or a local instance).
-        storage_path: where Tune keeps its files (default: a temporary folder, removed after).
-        seed: seeds Tune's random search when no ``search_alg`` is given.
+        pbt: the scheduler is PBT (trials report checkpoints; results carry the metric).
 
     Example:
-        >>> from ray.tune.schedulers import ASHAScheduler  # doctest: +SKIP
-        >>> results = run_with_tune(space, factory, trials=20, metric="loss",
-        ...                         scheduler=ASHAScheduler())  # doctest: +SKIP
-        >>> [(params, state) for params, metrics, state in results]  # doctest: +SKIP
+        >>> fit_tune(factory, searcher=s, scheduler=None, stopper=None, callbacks=[],
+        ...          metric_names=["loss"], storage_path="runs/x/tune")  # doctest: +SKIP
     """
-    if isinstance(space, SweepConfig):
-        space = space.space
-    if mode not in ("min", "max"):
-        raise ConfigError(f"mode must be 'min' or 'max', got {mode!r}", path="mode")
-    if not isinstance(trials, int) or trials < 1:
-        raise ConfigError(f"must be a whole number >= 1, got {trials!r}", path="trials")
-    names = tuple(metric_names or (metric,))
-    if metric not in names:
-        raise ConfigError(f"{metric!r} is not one of the metrics {list(names)}", path="metric")
     per_trial = parse_resources(resources)
     import_ray()
     owns = connect_ray(address)
     from ray import tune
-    from ray.tune.search.basic_variant import BasicVariantGenerator
 
-    trainable = tune.with_parameters(
-        _trainable,
-        factory=objective_factory,
-        token=uuid.uuid4().hex,
-        metric=metric,
-        metric_names=names,
-    )
-    trainable = tune.with_resources(
-        trainable, {"cpu": per_trial.get("cpu", 0.0), "gpu": per_trial.get("gpu", 0.0)}
-    )
-    if search_alg is None:
-        search_alg = BasicVariantGenerator(random_state=seed, max_concurrent=max_concurrent or 0)
-    path = storage_path or tempfile.mkdtemp(prefix="hpsearch-tune-")
     try:
+        trainable = tune.with_parameters(
+            _trainable,
+            factory=factory,
+            token=uuid.uuid4().hex,
+            metric_names=tuple(metric_names),
+            checkpoints=pbt,
+            cwd=os.getcwd(),
+        )
+        trainable = tune.with_resources(trainable, dict(per_trial))
         tuner = tune.Tuner(
             trainable,
-            param_space=tune_param_space(space),
+            param_space={},
             tune_config=tune.TuneConfig(
-                metric=metric,
-                mode=mode,
-                num_samples=trials,
+                num_samples=-1,
+                search_alg=searcher,
                 scheduler=scheduler,
-                search_alg=search_alg,
-                reuse_actors=reuse_actors,
-                max_concurrent_trials=max_concurrent,
+                # a fresh worker per trial: Ray 2.60 cannot reset a function trainable whose
+                # stopped run is still blocked in its report, and the trial then never ends
+                reuse_actors=False,
+                trial_dirname_creator=_trial_folder,
+                max_concurrent_trials=_slots(workers, per_trial),
             ),
             run_config=tune.RunConfig(
-                storage_path=path, name="hpsearch", verbose=0, log_to_file=False
+                storage_path=str(Path(storage_path).resolve()),
+                name=f"run-{uuid.uuid4().hex[:8]}",
+                stop=stopper,
+                callbacks=list(callbacks),
+                verbose=0,
+                log_to_file=False,
+                failure_config=tune.FailureConfig(max_failures=0),
             ),
         )
-        with contextlib.redirect_stdout(io.StringIO()):  # Tune prints a banner
-            grid = tuner.fit()
-        out: list[TuneTrial] = []
-        for result in grid:
-            params = _flat_params(result.config or {})
-            last = dict(result.metrics or {})
-            if result.error is not None:
-                error = _error_text(result.error)
-                out.append(
-                    TuneTrial(
-                        params,
-                        {},
-                        "FAILED",
-                        error=error.strip()[:500],
-                        intermediate=_intermediate(result, metric),
-                    )
-                )
-                continue
-            metrics = {k: float(last[k]) for k in names if isinstance(last.get(k), (int, float))}
-            state = str(last.get(_STATE_KEY) or "PRUNED")  # no final report: Tune stopped it
-            if state == "PRUNED":
-                metrics = {}
-            out.append(
-                TuneTrial(params, metrics, state, intermediate=_intermediate(result, metric))
-            )
-        return out
+        # Tune prints a banner, and advice to reuse workers (which 2.60 cannot, see above)
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            _no_tune_sigint(),
+            warnings.catch_warnings(),
+        ):
+            warnings.filterwarnings("ignore", message="Consider boosting PBT")
+            tuner.fit()
     finally:
-        if storage_path is None:
-            shutil.rmtree(path, ignore_errors=True)
         if owns:
             import ray
 
             ray.shutdown()
 
 
-def tune_scheduler(pruner: PrunerConfig | None) -> Any:
-    """The Ray Tune scheduler for a ``pruner:`` block (``None`` -> Tune's FIFO default)."""
-    if pruner is None or pruner.type == "none":
-        return None
-    from ray.tune import schedulers
+def _trial_folder(trial: Any) -> str:
+    """Tune's folder of a trial (its default spells out the whole config)."""
+    number = trial.config.get(JOB_KEY, {}).get("number")
+    return f"trial-{number}-{trial.trial_id}"
 
-    kind = pruner.type
-    eta = int(pruner.get("reduction_factor", 3))
-    if kind == "asha":
-        return schedulers.ASHAScheduler(
-            grace_period=int(pruner.get("min_resource", 1) or 1), reduction_factor=eta
-        )
-    if kind == "hyperband":
-        max_t = pruner.get("max_resource")
-        return schedulers.HyperBandScheduler(
-            max_t=int(max_t) if max_t else 81, reduction_factor=eta
-        )
-    if kind in ("median", "percentile"):
-        return schedulers.MedianStoppingRule(
-            grace_period=float(pruner.get("n_warmup_steps", 0)),
-            min_samples_required=int(pruner.get("n_startup_trials", 3)),
-        )
-    return None
+
+@contextlib.contextmanager
+def _no_tune_sigint() -> Any:
+    """Ctrl+C interrupts the sweep like any other (Tune's own handler would swallow it)."""
+    saved = os.environ.get("TUNE_DISABLE_SIGINT_HANDLER")
+    os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TUNE_DISABLE_SIGINT_HANDLER", None)
+        else:
+            os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = saved

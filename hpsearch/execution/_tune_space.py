@@ -9,7 +9,7 @@ import numpy as np
 
 from hpsearch.space import Categorical, Constant, Dimension, Float, Int, Space, flatten, unflatten
 
-__all__ = ["tune_domain", "tune_param_space"]
+__all__ = ["InBounds", "pbt_mutations", "tune_domain", "tune_param_space"]
 
 
 def tune_domain(dim: Dimension) -> Any:
@@ -63,3 +63,48 @@ class _ConditionalSampler:
         if not Space.is_active(self.dim, known):
             return None
         return self.dim.sample(np.random.default_rng())
+
+
+def pbt_mutations(space: Space, names: list[str]) -> dict[str, Any]:
+    """PBT's ``hyperparam_mutations`` for the parameters ``names``: a categorical's choices,
+    a numeric parameter's own sampler (its prior honoured when PBT resamples)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        dim = space[name]
+        out[name] = list(dim.choices) if isinstance(dim, Categorical) else _Resample(dim)
+    return out
+
+
+class _Resample:
+    """Draws a fresh value of one dimension (picklable, for PBT's resampling)."""
+
+    def __init__(self, dim: Dimension) -> None:
+        self.dim = dim
+
+    def __call__(self) -> Any:
+        return self.dim.sample(np.random.default_rng())
+
+
+class InBounds:
+    """PBT's ``custom_explore_fn``: a perturbed value clipped to its parameter's bounds and
+    snapped to its step (``x * 1.2`` may leave ``[low, high]``).
+
+    Example:
+        >>> InBounds(Space((Int("n", 1, 10),)))({"n": 12})
+        {'n': 10}
+    """
+
+    def __init__(self, space: Space) -> None:
+        self.dims = {d.name: d for d in space.parameters if isinstance(d, (Float, Int))}
+
+    def __call__(self, config: dict[str, Any]) -> dict[str, Any]:
+        for name, dim in self.dims.items():
+            value = config.get(name)
+            if value is None or isinstance(value, bool):
+                continue
+            x = min(max(float(value), dim.low), dim.high)
+            if dim.step is not None:
+                x = dim.low + round((x - dim.low) / dim.step) * dim.step
+                x = min(x, dim.high)
+            config[name] = round(x) if isinstance(dim, Int) else float(x)
+        return config

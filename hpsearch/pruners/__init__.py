@@ -19,6 +19,7 @@ from hpsearch.pruners._optuna import (
     SuccessiveHalvingPruner,
     WilcoxonPruner,
 )
+from hpsearch.pruners._pbt import PbtPruner, mutable_parameters
 
 if TYPE_CHECKING:
     import optuna
@@ -28,11 +29,13 @@ __all__ = [
     "HyperbandPruner",
     "MedianPruner",
     "NoPruner",
+    "PbtPruner",
     "PercentilePruner",
     "Pruner",
     "SuccessiveHalvingPruner",
     "WilcoxonPruner",
     "make_pruner",
+    "mutable_parameters",
 ]
 
 PRUNERS: Registry[type[Pruner]] = Registry(
@@ -45,6 +48,7 @@ PRUNERS: Registry[type[Pruner]] = Registry(
         "asha": SuccessiveHalvingPruner,
         "hyperband": HyperbandPruner,
         "wilcoxon": WilcoxonPruner,
+        "pbt": PbtPruner,
     },
 )
 

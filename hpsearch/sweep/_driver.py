@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 import optuna
 
 from hpsearch.config import SweepConfig
-from hpsearch.execution import EXECUTORS, Executor, Finished, Placement, Report, TrialJob
+from hpsearch.execution import (
+    EXECUTORS,
+    Executor,
+    Finished,
+    Outcome,
+    Placement,
+    Report,
+    TrialJob,
+)
 from hpsearch.objectives import ObjectiveSpec
 from hpsearch.pruners import make_pruner
 from hpsearch.storage import Retry, SweepDirectory, TrialLedger, write_outputs
@@ -98,6 +106,23 @@ class SweepDriver:
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> dict[str, int]:
         """Run until the budget is spent; returns counts. Raises KeyboardInterrupt through."""
+        self.prepare()
+        executor = self.make_executor()
+        try:
+            executor.start(self.objective)
+            self._loop(executor)
+        except KeyboardInterrupt:
+            executor.shutdown()
+            self.interrupt()
+            raise
+        finally:
+            executor.shutdown()
+            self.close()
+        self._write_outputs()
+        return self.stats
+
+    def prepare(self) -> None:
+        """Open the study, recover interrupted trials (queued for retry), start the progress."""
         self.open()
         recovery = self.ledger.recover(self.config.space)
         self.ledger.sync()
@@ -127,22 +152,17 @@ class SweepDriver:
                 deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)
             )
         )
-        executor = self.make_executor()
-        try:
-            executor.start(self.objective)
-            self._loop(executor)
-        except KeyboardInterrupt:
-            executor.shutdown()
-            for entry in self.running.values():
-                self.ledger.interrupted(entry.trial.number)
-            self._write_outputs()
-            raise
-        finally:
-            executor.shutdown()
-            self.progress.close()
-            self.ledger.sync()
+
+    def interrupt(self) -> None:
+        """The sweep was stopped: running trials become FAILED ``interrupted`` (retried)."""
+        for entry in self.running.values():
+            self.ledger.interrupted(entry.trial.number)
+        self.running.clear()
         self._write_outputs()
-        return self.stats
+
+    def close(self) -> None:
+        self.progress.close()
+        self.ledger.sync()
 
     def _loop(self, executor: Executor) -> None:
         started = time.monotonic()
@@ -166,6 +186,10 @@ class SweepDriver:
                 interval = max(OUTPUT_INTERVAL_S, 20 * (time.monotonic() - tic))
                 next_output = time.monotonic() + interval
 
+    def write_outputs(self) -> None:
+        """Write trials.csv and best.yaml now (the loop does it every few seconds)."""
+        self._write_outputs()
+
     def _write_outputs(self) -> None:
         self.ledger.sync()
         write_outputs(self.sweep.path, self.study, self.config)
@@ -188,6 +212,46 @@ class SweepDriver:
         for entry in launched:
             self.running[entry.job.number] = entry
             executor.submit(entry.job)
+
+    def start_trial(self) -> TrialJob | None:
+        """The next trial the budget allows, params fsynced and counted as running; ``None``
+        when the budget (or a grid) has no trial to start now. For loops other than
+        :meth:`run` (Ray Tune's); they report through :meth:`report` and :meth:`finish`."""
+        if self.total is not None and self.counted + len(self.running) >= self.total:
+            return None
+        entry = self._next_trial()
+        if entry is None:
+            return None
+        self.ledger.sync()
+        self.running[entry.job.number] = entry
+        self.progress.set_running(len(self.running))
+        return entry.job
+
+    def has_retries(self) -> bool:
+        return bool(self.retries)
+
+    def report(self, number: int, step: int, value: float) -> None:
+        """Store an intermediate value of running trial ``number`` (once per step)."""
+        entry = self.running.get(number)
+        if entry is None or self.config.is_multi_objective or not math.isfinite(value):
+            return
+        if step not in entry.reported:
+            entry.reported.add(step)
+            entry.trial.report(value, step)
+
+    def should_prune(self, number: int) -> bool:
+        """The pruner's verdict on running trial ``number`` (never for several metrics)."""
+        entry = self.running.get(number)
+        if entry is None or self.config.is_multi_objective:
+            return False
+        return bool(entry.trial.should_prune())
+
+    def finish(self, number: int, outcome: Outcome, worker: str = "") -> None:
+        """Record how running trial ``number`` ended (retry, count, tell the strategy)."""
+        entry = self.running.pop(number, None)
+        if entry is not None:
+            self._on_finished(entry, Finished(number, outcome, worker))
+            self.progress.set_running(len(self.running))
 
     def _next_trial(self) -> _Running | None:
         attempt, root = 0, None

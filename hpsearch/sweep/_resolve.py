@@ -17,8 +17,10 @@ from hpsearch.strategies import STRATEGIES
 __all__ = ["resolve_config"]
 
 
-def resolve_config(config: SweepConfig) -> SweepConfig:
+def resolve_config(config: SweepConfig, *, executor: str | None = None) -> SweepConfig:
     """``config`` checked against its extensions, with the objective's default metrics.
+
+    ``executor`` (``--executor``) is the one the sweep will run on, when not the file's.
 
     Raises:
         ConfigError: the first block an extension refuses, located in the file.
@@ -43,7 +45,10 @@ def resolve_config(config: SweepConfig) -> SweepConfig:
         STRATEGIES.lookup(config.strategy.name).check(config)
         if config.pruner is not None:
             PRUNERS.lookup(config.pruner.type).check(config)
-        EXECUTORS.lookup(config.execution.executor).check(config)
+        if executor is None:
+            EXECUTORS.lookup(config.execution.executor).check(config)
+        else:
+            EXECUTORS.lookup(executor, path="executor").check(config)
     except ConfigError as exc:
         raise config.locate(exc) from None
     return config

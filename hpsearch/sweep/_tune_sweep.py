@@ -1,90 +1,62 @@
-"""``--executor tune``: run a sweep through Ray Tune's Tuner and write it into the same study.
+"""``--executor tune``: the sweep runs in Ray Tune's Tuner, and is the same sweep.
 
-Tune chooses the params (random sampling over the space's Tune domains) and stops trials with
-its own scheduler, mapped from the ``pruner:`` block (asha -> ``ASHAScheduler``, hyperband ->
-``HyperBandScheduler``, median -> ``MedianStoppingRule``). Each finished Tune trial becomes a
-trial of the sweep's Optuna study, so trials.csv, best.yaml and the report are the same as for
-the other executors.
+hpsearch's strategy chooses every config (a Tune ``Searcher`` over its ask/tell), its pruner
+decides early stopping (a Tune scheduler asking the same Optuna pruner), or Tune's
+PopulationBasedTraining does with ``pruner: {type: pbt}``. ``budget.trials`` and ``timeout``
+stop the searcher as they stop the local loop (running trials finish), ``trial_timeout`` is a
+Tune stopper plus a watchdog in the worker, ``max_retries`` reruns the same params, and each
+result is written into the study as it arrives, so a killed Tune sweep resumes like any other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import optuna
 
 from hpsearch.config import SweepConfig
-from hpsearch.execution import run_with_tune, tune_scheduler
+from hpsearch.execution import fit_tune
 from hpsearch.objectives import ObjectiveSpec
-from hpsearch.space import Constant, Space
-from hpsearch.storage import write_outputs
-from hpsearch.storage._table import ERROR_ATTR, METRICS_ATTR
-from hpsearch.strategies import distributions
 from hpsearch.sweep._driver import SweepDriver
-from hpsearch.sweep._settings import DEFAULT_TRIALS, SweepSettings
-from hpsearch.trial import TrialState
+from hpsearch.sweep._settings import SweepSettings
 
 __all__ = ["run_tune_sweep"]
-
-
-def _active(space: Space, flat: Mapping[str, Any]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for dim in space.parameters:
-        if Space.is_active(dim, params) and flat.get(dim.name) is not None:
-            params[dim.name] = flat[dim.name]
-        elif isinstance(dim, Constant) and Space.is_active(dim, params):
-            params[dim.name] = dim.grid_values()[0]
-    return params
 
 
 def run_tune_sweep(
     config: SweepConfig, spec: ObjectiveSpec, settings: SweepSettings
 ) -> tuple[dict[str, int], optuna.Study]:
-    """Run the remaining budget with Ray Tune; returns counts and the study."""
+    """Run the remaining budget with Ray Tune; returns counts and the study.
+
+    Raises:
+        ObjectiveError: a Tune worker could not build the objective.
+    """
+    # Ray Tune is an optional, heavy dependency: imported only when a Tune sweep runs
+    from hpsearch.sweep._tune_bridge import TuneBridge
+
     driver = SweepDriver(config, spec, settings)
-    study = driver.open()
-    done = sum(TrialState.from_optuna(t.state).is_finished for t in study.get_trials())
-    total = driver.total or DEFAULT_TRIALS
-    metric = config.metrics[0]
-    results = []
-    if total > done:
-        results = run_with_tune(
-            config.space,
+    driver.prepare()
+    bridge = TuneBridge(driver, time_budget=settings.time_budget(config))
+    try:
+        fit_tune(
             spec,
-            trials=total - done,
-            metric=metric.name,
-            mode="min" if metric.goal == "minimize" else "max",
+            searcher=bridge.searcher(),
+            scheduler=bridge.scheduler(),
+            stopper=bridge.stopper(),
+            callbacks=[bridge.callback()],
             metric_names=config.metric_names,
-            scheduler=tune_scheduler(config.pruner),
+            storage_path=settings.out_dir / "tune",
             resources=dict(settings.resources) or None,
-            max_concurrent=settings.workers,
+            workers=settings.workers,
             address=settings.address,
-            storage_path=str(settings.out_dir / "tune"),
-            seed=settings.seed if settings.seed is not None else config.strategy.seed,
+            pbt=bridge.pbt,
         )
-    dists = distributions(config.space)
-    stats = {"complete": 0, "failed": 0, "pruned": 0, "new": len(results)}
-    for result in results:
-        stored = config.space.encode(_active(config.space, result.params))
-        attrs: dict[str, Any] = {}
-        if result.metrics:
-            attrs[METRICS_ATTR] = dict(result.metrics)
-        if result.error:
-            attrs[ERROR_ATTR] = result.error
-        state = TrialState.parse(result.state)
-        value = result.metrics.get(metric.name) if state is TrialState.COMPLETE else None
-        study.add_trial(
-            optuna.trial.create_trial(
-                params=stored,
-                distributions={k: dists[k] for k in stored},
-                value=value,
-                state=state.to_optuna(),
-                user_attrs=attrs,
-                intermediate_values=dict(result.intermediate),
-            )
-        )
-        stats[state.value.lower()] += 1
-    driver.ledger.sync()
-    write_outputs(settings.out_dir, study, config)
-    return stats, study
+    except KeyboardInterrupt:
+        driver.interrupt()
+        raise
+    finally:
+        if driver.running:  # Tune ended without telling us about these
+            driver.interrupt()
+        driver.close()
+    driver.write_outputs()
+    if bridge.fatal is not None:
+        raise bridge.fatal
+    return driver.stats, driver.study

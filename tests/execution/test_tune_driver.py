@@ -1,48 +1,192 @@
-"""``hpsearch run --executor tune`` writes Tune's trials into the same study and outputs."""
+"""``--executor tune`` runs the file's sweep: its strategy, budget, limits, retries and pruner,
+each result written into the study as it arrives; PBT is reachable from the file."""
 
 from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
 from hpsearch.cli import main
+from hpsearch.storage import SweepDirectory
 
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+HERE = Path(__file__).parent
 
 
-def test_cli_run_with_the_tune_executor(ray_local, tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(tmp_path))
-    (tmp_path / "tune_objective.py").write_text(
-        "def objective(params, trial):\n"
-        "    for step in range(3):\n"
-        "        trial.report((params['x'] - 0.2) ** 2 + 1 / (step + 1), step)\n"
-        "    return (params['x'] - 0.2) ** 2\n"
+def write_space(folder: Path, **blocks) -> Path:
+    """A space file next to a copy of the test objectives."""
+    shutil.copy(HERE / "tune_objectives.py", folder / "tune_objectives.py")
+    doc = {
+        "name": "tuned",
+        "objective": {"type": "python", "function": "tune_objectives:curve"},
+        "parameters": {
+            "x": {"type": "float", "low": -1, "high": 1},
+            "k": {"type": "categorical", "choices": ["a", "b"]},
+        },
+        **blocks,
+    }
+    path = folder / "space.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def run(space: Path, out: Path | str, *extra: str) -> pd.DataFrame:
+    assert main(["run", str(space), "--out", str(out), "--quiet", "--no-report", *extra]) == 0
+    return pd.read_csv(Path(out) / "trials.csv")
+
+
+def test_same_file_same_sweep_on_local_ray_and_tune(ray_local, tmp_path):
+    space = write_space(
+        tmp_path,
+        strategy={"name": "tpe", "seed": 3, "n_startup_trials": 3},
+        budget={"trials": 5},
+        execution={"workers": 1},
     )
-    space = tmp_path / "space.yaml"
-    space.write_text(
-        yaml.safe_dump(
-            {
-                "name": "tuned",
-                "objective": {"type": "python", "function": "tune_objective:objective"},
-                "strategy": {"name": "random", "seed": 0},
-                "budget": {"trials": 6},
-                "pruner": {"type": "asha", "min_resource": 1},
-                "parameters": {
-                    "x": {"type": "float", "low": -1, "high": 1},
-                    "k": {"type": "categorical", "choices": ["a", "b"]},
-                },
-            }
-        )
+    kinds = ("local", "ray", "tune")
+    tables = {kind: run(space, tmp_path / kind, "--executor", kind) for kind in kinds}
+    columns = ["number", "state", "value", "param_x", "param_k"]
+    local = tables["local"][columns]
+    assert len(local) == 5 and set(local["state"]) == {"COMPLETE"}
+    for kind in ("ray", "tune"):
+        pd.testing.assert_frame_equal(tables[kind][columns], local, check_exact=False)
+    bests = {kind: yaml.safe_load((tmp_path / kind / "best.yaml").read_text()) for kind in tables}
+    assert bests["tune"]["params"] == bests["local"]["params"] == bests["ray"]["params"]
+
+
+def test_percentile_pruner_prunes_the_same_trials_as_locally(ray_local, tmp_path):
+    space = write_space(
+        tmp_path,
+        strategy={"name": "random", "seed": 1},
+        budget={"trials": 8},
+        pruner={"type": "percentile", "percentile": 40, "n_startup_trials": 2},
+        execution={"workers": 1},
     )
-    out = tmp_path / "run"
+    local = run(space, tmp_path / "local")
+    tuned = run(space, tmp_path / "tune", "--executor", "tune")
+    assert "PRUNED" in set(local["state"])
+    columns = ["number", "state", "param_x", "param_k", "last_step"]
+    pd.testing.assert_frame_equal(tuned[columns], local[columns])
+
+
+def test_grid_covers_every_point_once_with_a_relative_out(ray_local, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    space = write_space(
+        tmp_path,
+        strategy={"name": "grid"},
+        parameters={
+            "x": {"type": "float", "low": 0, "high": 1, "step": 0.5},
+            "k": {"type": "categorical", "choices": ["a", "b"]},
+        },
+    )
+    table = run(space.name, "run", "--executor", "tune")
+    points = sorted(zip(table["param_x"], table["param_k"]))
+    assert points == sorted(itertools.product([0.0, 0.5, 1.0], ["a", "b"]))
+    assert set(table["state"]) == {"COMPLETE"}
+
+
+def test_time_limits_and_retries_are_honoured(ray_local, tmp_path):
+    space = write_space(
+        tmp_path,
+        objective={"type": "python", "function": "tune_objectives:sleepy"},
+        strategy={"name": "grid"},
+        parameters={"x": {"type": "categorical", "choices": [0.1, 0.9, 0.2]}},
+        budget={"trial_timeout": "3s", "max_retries": 1, "timeout": "90s"},
+        execution={"workers": 2},
+    )
+    table = run(space, tmp_path / "run", "--executor", "tune")
+    hung = table[table["param_x"] == 0.9]
+    assert list(hung["attempt"]) == [0, 1] and set(hung["state"]) == {"FAILED"}
+    assert all(error.startswith("timed out after 3s") for error in hung["error"])
+    assert set(table[table["param_x"] != 0.9]["state"]) == {"COMPLETE"}
+    assert len(table) == 4  # a grid of 3 and one retry, not 50 trials
+
+
+def test_a_tune_sweep_resumes_like_any_other(ray_local, tmp_path):
+    space = write_space(tmp_path, strategy={"name": "random", "seed": 5}, budget={"trials": 3})
+    first = run(space, tmp_path / "run", "--executor", "tune")
     assert (
-        main(["run", str(space), "--executor", "tune", "--out", str(out), "--quiet", "--no-report"])
+        main(
+            [
+                "resume",
+                str(tmp_path / "run"),
+                "--trials",
+                "5",
+                "--executor",
+                "tune",
+                "--quiet",
+                "--no-report",
+            ]
+        )
         == 0
     )
+    table = pd.read_csv(tmp_path / "run" / "trials.csv")
+    assert len(table) == 5 and "RUNNING" not in set(table["state"])
+    pd.testing.assert_frame_equal(table.head(3)[first.columns[:5]], first[first.columns[:5]])
+
+
+def test_pbt_from_the_file_mutates_within_bounds(ray_local, tmp_path):
+    space = write_space(
+        tmp_path,
+        objective={"type": "python", "function": "tune_objectives:population"},
+        metric={"name": "value", "goal": "maximize"},
+        strategy={"name": "random", "seed": 0},
+        parameters={"lr": {"type": "float", "low": 0.01, "high": 1.0}},
+        budget={"trials": 2},  # a population that fits at once: PBT never time-shares
+        pruner={"type": "pbt", "perturbation_interval": 4, "quantile_fraction": 0.5},
+        execution={"workers": 2},
+    )
+    table = run(space, tmp_path / "run", "--executor", "tune")
+    assert len(table) == 2 and set(table["state"]) == {"COMPLETE"}
+    study, _ = SweepDirectory(tmp_path / "run").load_study()
+    schedules = [t.user_attrs.get("pbt_schedule", []) for t in study.trials]
+    assert any(len(s) > 1 for s in schedules), schedules  # some trial copied a better one
+    for schedule in schedules:
+        for entry in schedule:
+            assert 0.01 <= entry["params"]["lr"] <= 1.0
+
+
+def test_a_killed_tune_sweep_resumes_with_every_point_once(ray_local, tmp_path):
+    space = write_space(
+        tmp_path,
+        objective={"type": "python", "function": "tune_objectives:steady"},
+        strategy={"name": "grid"},
+        parameters={"x": {"type": "categorical", "choices": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]}},
+        execution={"workers": 1},
+    )
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parents[1]), str(tmp_path)])}
+    env.pop("RAY_ADDRESS", None)
+    argv = [sys.executable, "-m", "hpsearch.cli", "run", str(space), "--executor", "tune"]
+    proc = subprocess.Popen(
+        [*argv, "--out", str(out), "--quiet", "--no-report"], env=env, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            table = out / "trials.csv"
+            if table.exists() and (pd.read_csv(table)["state"] == "COMPLETE").sum() >= 2:
+                break
+            time.sleep(0.5)
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    argv = ["resume", str(out), "--executor", "tune", "--quiet", "--no-report"]
+    assert main(argv) == 0
     table = pd.read_csv(out / "trials.csv")
-    assert len(table) == 6
-    assert set(table["state"]) <= {"COMPLETE", "PRUNED"} and "COMPLETE" in set(table["state"])
-    assert table["param_x"].between(-1, 1).all() and set(table["param_k"]) <= {"a", "b"}
-    best = yaml.safe_load((out / "best.yaml").read_text())
-    assert best["metrics"]["value"] == pytest.approx(table["value"].min())
+    complete = table[table["state"] == "COMPLETE"]
+    assert sorted(complete["param_x"]) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    assert "RUNNING" not in set(table["state"])
