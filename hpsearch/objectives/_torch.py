@@ -248,6 +248,7 @@ class TorchObjective:
             params=dict(params),
             deterministic=self.deterministic,
             max_batches=self.max_batches,
+            **self._resume_hooks(trial),
         )
         out_dir = getattr(trial, "out_dir", None)
         if out_dir and self.checkpoint:
@@ -256,6 +257,22 @@ class TorchObjective:
         for name, source in self._sources.items():
             metrics[name] = result.metrics[source]
         return metrics
+
+    def _resume_hooks(self, trial: Any) -> dict[str, Any]:
+        """Where the trainer keeps its per-epoch resumable state, and where to resume from.
+
+        ``trial.checkpoint_dir`` (else ``<trial.out_dir>/resume``) receives the state after
+        every epoch; ``trial.resume_from`` (a state directory or file) continues a trial.
+        Both are read with defaults so any trial object works. ``checkpoint: false`` turns
+        the per-epoch state off too.
+        """
+        hooks: dict[str, Any] = {"resume_from": getattr(trial, "resume_from", None) or None}
+        target = getattr(trial, "checkpoint_dir", None)
+        out_dir = getattr(trial, "out_dir", None)
+        if target is None and out_dir:
+            target = Path(out_dir) / "resume"
+        hooks["checkpoint_dir"] = target if self.checkpoint else None
+        return hooks
 
     def _meta(
         self, cfg: Any, params: Mapping[str, Any], shape: tuple[int, ...], fold: Any
