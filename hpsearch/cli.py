@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from hpsearch import api
+from hpsearch import api, cluster
 from hpsearch._version import __version__
 from hpsearch.errors import ConfigError, ObjectiveError, StudyDamagedError, SweepLockedError
 from hpsearch.report import write_report
@@ -134,9 +134,7 @@ def _cluster_parsers(sub: Any) -> None:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from hpsearch.cluster import submit
-
-    job = submit(
+    job = cluster.submit(
         args.file,
         address=args.address,
         storage=args.storage,
@@ -153,9 +151,7 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from hpsearch.cluster import status
-
-    found = status(args.job, address=args.address)
+    found = cluster.status(args.job, address=args.address)
     for entry in found:
         print(entry.describe())
         if args.job and entry.message:
@@ -166,23 +162,17 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
-    from hpsearch.cluster import logs
-
-    logs(args.job, address=args.address, follow=args.follow)
+    cluster.logs(args.job, address=args.address, follow=args.follow)
     return 0
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from hpsearch.cluster import stop
-
-    print(stop(args.job, address=args.address).describe())
+    print(cluster.stop(args.job, address=args.address).describe())
     return 0
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from hpsearch.cluster import fetch
-
-    files = fetch(args.job, args.dir, address=args.address, report=not args.no_report)
+    files = cluster.fetch(args.job, args.dir, address=args.address, report=not args.no_report)
     print(f"fetched {len(files)} files into {args.dir}")
     return 0
 

@@ -20,15 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from hpsearch.api import load_space
+from hpsearch.cluster._job import submitted_executor
 from hpsearch.cluster._protocol import (
     META_NAME,
     META_ROLE,
     META_STORAGE,
     parse_status_lines,
-    safe_name,
     unpack_archive,
 )
 from hpsearch.errors import ConfigError
+from hpsearch.report import write_report
+from hpsearch.storage import SweepDirectory, open_sweep
+from hpsearch.sweep import safe_name
 
 __all__ = ["SweepStatus", "fetch", "logs", "status", "stop", "submit"]
 
@@ -174,12 +178,9 @@ def submit(
     Example:
         >>> job = submit("space.yaml", address="http://127.0.0.1:8265")  # doctest: +SKIP
     """
-    from hpsearch.cluster._job import _executor
-    from hpsearch.space import load_space
-
     path = Path(space_file).resolve()
     space = load_space(path)  # a broken file fails here, before anything is sent
-    _executor(space)
+    submitted_executor(space)
     if name is not None and not name.strip():
         raise ConfigError("must not be empty", path="name")
     sweep = name or space.name
@@ -358,7 +359,4 @@ def fetch(
 
 def _write_report(directory: Path) -> Path:
     """report.html for a fetched sweep directory (the one adapter onto the report package)."""
-    from hpsearch.report import write_report
-    from hpsearch.storage._load import load_record
-
-    return Path(write_report([load_record(directory)], directory / "report.html"))
+    return Path(write_report([open_sweep(directory)], SweepDirectory(directory).report_file))

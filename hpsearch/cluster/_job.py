@@ -12,7 +12,6 @@ one framed archive for ``hpsearch fetch``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import os
@@ -25,10 +24,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hpsearch.cluster._protocol import pack_directory, status_line, sweep_location
-from hpsearch.errors import ConfigError, ObjectiveError
+import optuna
+from optuna.storages.journal import JournalFileBackend
 
-__all__ = ["main"]
+from hpsearch.api import load_space, run
+from hpsearch.cluster._protocol import pack_directory, status_line, sweep_location
+from hpsearch.config import SweepConfig
+from hpsearch.errors import ConfigError, ObjectiveError
+from hpsearch.execution import connect_ray
+from hpsearch.storage import SweepDirectory, write_atomic
+from hpsearch.storage._ledger import NEEDS_RETRY_ATTR
+
+__all__ = ["main", "submitted_executor"]
 
 STATUS_INTERVAL_S = float(os.environ.get("HPSEARCH_STATUS_INTERVAL", "5"))
 """Seconds between status lines (``HPSEARCH_STATUS_INTERVAL`` on the head node)."""
@@ -44,8 +51,6 @@ def _connect_then_catch_sigterm() -> None:
     ``ray.init`` installs its own SIGTERM handler (``sys.exit``), which would skip the driver's
     interrupt path; connecting first and installing ours after keeps it.
     """
-    from hpsearch.execution._ray import connect_ray
-
     connect_ray()  # RAY_ADDRESS is set by Ray's job supervisor
     signal.signal(signal.SIGTERM, _interrupt)
 
@@ -57,13 +62,10 @@ def _point_at_shipped_code(directory: Path, base_dir: str) -> None:
     node, so the sweep records ``base_dir`` relative to it: every Ray worker of the job starts in
     its own copy. This is the one place that edits the sweep directory's metadata file.
     """
-    from hpsearch.sweep._api import META_FILE
-    from hpsearch.sweep._outputs import write_atomic
-
-    meta_file = directory / META_FILE
-    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+    sweep = SweepDirectory(directory)
+    meta = sweep.read_meta()
     meta["base_dir"] = base_dir
-    write_atomic(meta_file, json.dumps(meta, indent=2))
+    write_atomic(sweep.meta_file, json.dumps(meta, indent=2))
 
 
 class StatusPrinter:
@@ -73,7 +75,13 @@ class StatusPrinter:
     """
 
     def __init__(
-        self, space: Any, directory: Path, url: str | None, *, budget: int | None, interval: float
+        self,
+        space: SweepConfig,
+        directory: Path,
+        url: str | None,
+        *,
+        budget: int | None,
+        interval: float,
     ) -> None:
         self.space = space
         self.directory = directory
@@ -99,8 +107,6 @@ class StatusPrinter:
             self._print("running")
 
     def _open(self) -> Any:
-        import optuna
-
         if self._study is not None:
             return self._study
         if self.url:
@@ -109,8 +115,6 @@ class StatusPrinter:
             journal = self.directory / "study.journal"
             if not journal.exists() or journal.stat().st_size == 0:
                 return None
-            from optuna.storages.journal import JournalFileBackend
-
             storage = optuna.storages.JournalStorage(JournalFileBackend(str(journal)))
         try:
             self._study = optuna.load_study(study_name=self.space.name, storage=storage)
@@ -120,8 +124,6 @@ class StatusPrinter:
 
     def counts(self) -> dict[str, Any]:
         """Trials by state and the best value so far (from the study)."""
-        from hpsearch.sweep._driver import NEEDS_RETRY_ATTR
-
         out: dict[str, Any] = {"complete": 0, "pruned": 0, "failed": 0, "running": 0}
         out["retrying"] = 0
         study = self._open()
@@ -169,8 +171,8 @@ class StatusPrinter:
         sys.stdout.flush()
 
 
-def _executor(space: Any) -> str:
-    asked = (space.execution or {}).get("executor")
+def submitted_executor(space: SweepConfig) -> str:
+    asked = space.execution.executor if "executor" in space.execution.given else None
     if asked == "local":
         raise ConfigError(
             "the space file asks for executor: local, but a submitted sweep runs its trials "
@@ -183,16 +185,13 @@ def _executor(space: Any) -> str:
 
 def run_job(args: argparse.Namespace) -> int:
     """Run (or continue) the submitted sweep; returns the process exit code."""
-    from hpsearch.space import load_space
-    from hpsearch.sweep import run
-
     space = load_space(args.space)
     if args.name and args.name != space.name:
-        space = dataclasses.replace(space, name=args.name)
+        space = space.replace(name=args.name)
     directory, url = sweep_location(args.storage, space.name)
     directory.mkdir(parents=True, exist_ok=True)
     _point_at_shipped_code(directory, os.path.relpath(Path(args.space).resolve().parent))
-    executor = _executor(space)
+    executor = submitted_executor(space)
     budget = args.trials if args.trials is not None else space.budget.trials
     printer = StatusPrinter(space, directory, url, budget=budget, interval=args.status_interval)
     _connect_then_catch_sigterm()
@@ -224,9 +223,6 @@ def run_job(args: argparse.Namespace) -> int:
 
 def _copied_study(space_name: str, url: str, workdir: Path) -> bytes:
     """The study kept in a database, copied into a journal file's bytes."""
-    import optuna
-    from optuna.storages.journal import JournalFileBackend
-
     path = workdir / "study.journal"
     target = optuna.storages.JournalStorage(JournalFileBackend(str(path)))
     optuna.copy_study(from_study_name=space_name, from_storage=url, to_storage=target)
@@ -241,8 +237,6 @@ def export_job(args: argparse.Namespace) -> int:
         return 2
     extra: list[tuple[str, bytes]] = []
     if url:  # ship the study itself, so the fetched directory stands on its own
-        from hpsearch.space import load_space
-
         space = load_space(directory / "space.yaml")
         meta = json.loads((directory / "sweep.json").read_text(encoding="utf-8"))
         meta.pop("storage", None)

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hpsearch.errors import ConfigError
+from hpsearch.sweep import safe_name
 
 __all__ = [
     "DEFAULT_ROOT",
@@ -48,11 +49,6 @@ _LINE = 76
 
 #: The files of a sweep directory an export ships (trial checkpoints in trials/ stay behind).
 EXPORTED = ("space.yaml", "sweep.json", "study.journal", "trials.csv", "best.yaml", "report.html")
-
-
-def safe_name(name: str) -> str:
-    """A sweep name made safe as a directory name (as ``hpsearch run`` does for ``runs/``)."""
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-.") or "sweep"
 
 
 def sweep_location(storage: str | None, name: str) -> tuple[Path, str | None]:

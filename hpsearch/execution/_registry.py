@@ -53,6 +53,17 @@ class LocalKind(ExecutorKind):
     name = "local"
 
     @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        custom = config.execution.custom_resources
+        if custom:
+            raise ConfigError(
+                f"custom resources {sorted(custom)} are Ray node resources; the local executor "
+                "has none: use executor: ray (or drop them)",
+                file=config.source,
+                path="execution.resources.custom",
+            )
+
+    @classmethod
     def build(cls, placement: Placement) -> Executor:
         workers = placement.workers or 1
         if workers == 1 and placement.trial_timeout is None:

@@ -24,7 +24,12 @@ from typing import Any
 from hpsearch.config import PrunerConfig, SweepConfig
 from hpsearch.errors import ConfigError
 from hpsearch.execution._base import ObjectiveFactory, TrialJob
-from hpsearch.execution._ray_connect import connect_ray, import_ray, parse_resources
+from hpsearch.execution._ray_connect import (
+    actor_options,
+    connect_ray,
+    import_ray,
+    parse_resources,
+)
 from hpsearch.execution._tune_space import tune_param_space
 from hpsearch.execution._worker import run_trial
 from hpsearch.space import Space, flatten
@@ -183,9 +188,15 @@ def run_with_tune(
         metric=metric,
         metric_names=names,
     )
-    trainable = tune.with_resources(
-        trainable, {"cpu": per_trial.get("cpu", 0.0), "gpu": per_trial.get("gpu", 0.0)}
-    )
+    options = actor_options(per_trial)
+    wanted = {
+        "cpu": options["num_cpus"],
+        "gpu": options["num_gpus"],
+        **options.get("resources", {}),
+    }
+    if "memory" in options:
+        wanted["memory"] = options["memory"]
+    trainable = tune.with_resources(trainable, wanted)
     if search_alg is None:
         search_alg = BasicVariantGenerator(random_state=seed, max_concurrent=max_concurrent or 0)
     path = storage_path or tempfile.mkdtemp(prefix="hpsearch-tune-")

@@ -284,21 +284,20 @@ class TorchObjective(Objective):
             metrics[name] = result.metrics[source]
         return metrics
 
-    def _resume_hooks(self, trial: Any) -> dict[str, Any]:
+    def _resume_hooks(self, trial: Trial | None) -> dict[str, Any]:
         """Where the trainer keeps its per-epoch resumable state, and where to resume from.
 
-        ``trial.checkpoint_dir`` (else ``<trial.out_dir>/resume``) receives the state after
-        every epoch; ``trial.resume_from`` (a state directory or file) continues a trial.
-        Both are read with defaults so any trial object works. ``checkpoint: false`` turns
+        ``trial.checkpoint_dir`` (shared by every attempt at the same params; else
+        ``<trial.directory>/resume``) receives the state after every epoch, and
+        ``trial.resume_from`` continues a retried trial there. ``checkpoint: false`` turns
         the per-epoch state off too.
         """
-        hooks: dict[str, Any] = {"resume_from": getattr(trial, "resume_from", None) or None}
-        target = getattr(trial, "checkpoint_dir", None)
-        out_dir = getattr(trial, "out_dir", None)
-        if target is None and out_dir:
-            target = Path(out_dir) / "resume"
-        hooks["checkpoint_dir"] = target if self.checkpoint else None
-        return hooks
+        if trial is None or not self.checkpoint:
+            return {"checkpoint_dir": None, "resume_from": None}
+        target = trial.checkpoint_dir
+        if target is None and trial.directory is not None:
+            target = trial.directory / "resume"
+        return {"checkpoint_dir": target, "resume_from": trial.resume_from}
 
     def _meta(
         self, cfg: Any, params: Mapping[str, Any], shape: tuple[int, ...], fold: Any

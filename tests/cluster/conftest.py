@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-collect_ignore = ["project"]  # the shipped sweep project, not tests
+from hpsearch import cli
+
+collect_ignore = ["project", "torch_project"]  # the shipped sweep project, not tests
 
 #: Faster node-death detection than Ray's defaults (a dead node is noticed in ~3 s, not ~30 s).
 HEAD_ENV = {
@@ -133,6 +135,7 @@ class LoopbackCluster:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.nodes: list[Node] = []
+        self.killed: list[Node] = []
         self.gcs_port = 0
         self.dashboard_port = 0
 
@@ -173,8 +176,15 @@ class LoopbackCluster:
         if proc.returncode != 0:
             raise RuntimeError(f"{what} did not start (exit {proc.returncode}):\n{out[-3000:]}")
 
-    def start(self, *, head_cpus: int, workers: Mapping[str, int]) -> None:
-        """The head (resource ``head``), then the workers (resource = their name) in parallel."""
+    def start(
+        self,
+        *,
+        head_cpus: int,
+        workers: Mapping[str, int],
+        extra: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> None:
+        """The head (resource ``head``), then the workers (resource = their name, plus
+        ``extra[name]``) in parallel."""
         self.gcs_port, self.dashboard_port, client = free_ports(3)
         head = Node("head", self.root / "head", 0)
         head.args = [
@@ -192,7 +202,7 @@ class LoopbackCluster:
             node = Node(name, self.root / name, i)
             node.args = [
                 f"--address=127.0.0.1:{self.gcs_port}",
-                *self._node_args(node.temp_dir, cpus, {name: 1}),
+                *self._node_args(node.temp_dir, cpus, {name: 1, **(extra or {}).get(name, {})}),
             ]
             self.nodes.append(node)
             started.append((node, self._start(node, {})))
@@ -210,6 +220,11 @@ class LoopbackCluster:
         for pid in self.processes(node):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        self.killed.append(node)
+
+    @property
+    def alive(self) -> list[Node]:
+        return [n for n in self.nodes if n not in self.killed]
 
     def stop(self) -> None:
         for node in reversed(self.nodes):
@@ -221,13 +236,52 @@ class LoopbackCluster:
 
 @pytest.fixture(scope="session")
 def loopback_cluster() -> Iterator[LoopbackCluster]:
-    """Head (1 CPU) and worker nodes ``node_a``, ``node_b`` (1 CPU each), all on 127.0.0.1."""
+    """Head (1 CPU) and worker nodes ``node_a``, ``node_b``, ``node_c`` (1 CPU each), all on
+    127.0.0.1; ``node_b`` and ``node_c`` also have one ``trainer`` resource each."""
     pytest.importorskip("ray")
     pytest.importorskip("ray.dashboard")
     root = Path(tempfile.mkdtemp(prefix="hps-", dir="/tmp"))
     cluster = LoopbackCluster(root)
     try:
-        cluster.start(head_cpus=1, workers={"node_a": 1, "node_b": 1})
+        trainer = {"trainer": 1.0}
+        cluster.start(
+            head_cpus=1,
+            workers={"node_a": 1, "node_b": 1, "node_c": 1},
+            extra={"node_b": trainer, "node_c": trainer},
+        )
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(autouse=True)
+def _token_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``RAY_AUTH_MODE=token``, as a user exports it (the token is in ~/.ray/auth_token).
+
+    Ray caches the mode when it first reads its config; a CLI process reads the variable at
+    start, this test process has long started, so Ray's config is refreshed too.
+    """
+    from ray._private.authentication import authentication_token_setup
+
+    monkeypatch.delenv("RAY_API_SERVER_ADDRESS", raising=False)
+    authentication_token_setup._enable_token_auth()
+
+
+def hp(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run ``hpsearch ARGS`` in-process; return its stdout (exit code must be 0)."""
+    capsys.readouterr()
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    assert code == 0, f"hpsearch {' '.join(args)} exited {code}: {err.strip()}"
+    return out
+
+
+def wait_for(capsys, cluster: LoopbackCluster, job: str, done, limit: float = 180.0) -> str:
+    """Poll ``hpsearch status JOB`` until ``done(line)``; returns that line."""
+    end = time.monotonic() + limit
+    while True:
+        line = hp(capsys, "status", job, "--address", cluster.dashboard).splitlines()[0]
+        if done(line):
+            return line
+        assert time.monotonic() < end, f"gave up waiting; last status: {line}"
+        time.sleep(0.5)

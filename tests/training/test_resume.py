@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from hpsearch.execution import TrialContext, TrialJob
 from hpsearch.objectives._datasets import load_dataset
 from hpsearch.training import PreparedData, TrainConfig, train
 from hpsearch.training._resume import latest_state
+from hpsearch.trial import Trial
 from tests.training.conftest import make_objective
 
 pytestmark = pytest.mark.torch
@@ -115,28 +115,27 @@ def test_a_half_written_state_is_ignored_and_a_damaged_one_refused(data, tmp_pat
 def test_torch_objective_resumes_from_the_trial_offered_directory(tmp_path):
     objective = make_objective(epochs=5, deterministic=True, seed=3)
     params = {"lr": 0.02}
-
-    def trial(**attrs: object) -> TrialContext:
-        ctx = TrialContext(TrialJob(0, params, out_dir=str(tmp_path / "t")))
-        for key, value in attrs.items():
-            setattr(ctx, key, value)
-        return ctx
-
-    whole = objective(params, trial(checkpoint_dir=str(tmp_path / "whole")))
+    whole = objective(params, Trial(0, params, checkpoint_dir=tmp_path / "whole"))
     assert latest_state(tmp_path / "whole").name == "epoch-0005.json"  # trial.checkpoint_dir
     with pytest.raises(NodeDied):
-        objective(params, _DiesAt(2, out_dir=str(tmp_path / "t")))
-    state = tmp_path / "t" / "resume"  # the default place: <trial directory>/resume
+        objective(params, _DiesAt(2, directory=tmp_path / "t"))
+    state = tmp_path / "t" / "resume"  # no checkpoint_dir offered: <trial directory>/resume
     assert json.loads(latest_state(state).read_text())["loop"]["epochs_done"] == 1
-    resumed = objective(params, trial(resume_from=str(state)))
+    resumed = objective(params, Trial(1, params, attempt=1, resume_from=state))
     assert comparable(resumed) == comparable(whole)
 
 
-class _DiesAt(TrialContext):
-    """A trial context whose worker dies while the driver answers epoch ``k``'s report."""
+def test_checkpoint_false_writes_no_state(tmp_path):
+    objective = make_objective(epochs=2, checkpoint=False)
+    objective({"lr": 0.02}, Trial(0, checkpoint_dir=tmp_path / "state", directory=tmp_path / "t"))
+    assert not (tmp_path / "state").exists()
 
-    def __init__(self, k: int, *, out_dir: str) -> None:
-        super().__init__(TrialJob(0, {"lr": 0.02}, out_dir=out_dir))
+
+class _DiesAt(Trial):
+    """A trial whose worker dies while the driver answers epoch ``k``'s report."""
+
+    def __init__(self, k: int, *, directory: object) -> None:
+        super().__init__(0, {"lr": 0.02}, directory=directory)
         self._k = k
 
     def should_prune(self) -> bool:
