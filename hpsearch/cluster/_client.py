@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from hpsearch.api import load_space
-from hpsearch.cluster._job import submitted_executor
 from hpsearch.cluster._protocol import (
     META_NAME,
     META_ROLE,
     META_STORAGE,
     parse_status_lines,
+    submitted_executor,
     unpack_archive,
 )
 from hpsearch.errors import ConfigError

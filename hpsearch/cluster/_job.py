@@ -28,14 +28,19 @@ import optuna
 from optuna.storages.journal import JournalFileBackend
 
 from hpsearch.api import load_space, run
-from hpsearch.cluster._protocol import pack_directory, status_line, sweep_location
+from hpsearch.cluster._protocol import (
+    pack_directory,
+    status_line,
+    submitted_executor,
+    sweep_location,
+)
 from hpsearch.config import SweepConfig
 from hpsearch.errors import ConfigError, ObjectiveError
 from hpsearch.execution import connect_ray
 from hpsearch.storage import SweepDirectory, write_atomic
 from hpsearch.storage._ledger import NEEDS_RETRY_ATTR
 
-__all__ = ["main", "submitted_executor"]
+__all__ = ["main"]
 
 STATUS_INTERVAL_S = float(os.environ.get("HPSEARCH_STATUS_INTERVAL", "5"))
 """Seconds between status lines (``HPSEARCH_STATUS_INTERVAL`` on the head node)."""
@@ -169,18 +174,6 @@ class StatusPrinter:
             status["message"] = message
         sys.stdout.write(status_line(status) + "\n")
         sys.stdout.flush()
-
-
-def submitted_executor(space: SweepConfig) -> str:
-    asked = space.execution.executor if "executor" in space.execution.given else None
-    if asked == "local":
-        raise ConfigError(
-            "the space file asks for executor: local, but a submitted sweep runs its trials "
-            "on the cluster; use ray or tune (or leave it out)",
-            file=space.source,
-            path="execution.executor",
-        )
-    return "tune" if asked == "tune" else "ray"
 
 
 def run_job(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from hpsearch.config import SweepConfig
 from hpsearch.errors import ConfigError
 from hpsearch.sweep import safe_name
 
@@ -73,6 +74,24 @@ def sweep_location(storage: str | None, name: str) -> tuple[Path, str | None]:
         else:
             root = storage
     return Path(os.path.expanduser(root)) / safe_name(name), url
+
+
+def submitted_executor(space: SweepConfig) -> str:
+    """The executor a submitted sweep runs with: ``ray`` unless the file asks for ``tune``.
+
+    Raises:
+        ConfigError: the file asks for the local executor (the trials would not use the
+            cluster).
+    """
+    asked = space.execution.executor if "executor" in space.execution.given else None
+    if asked == "local":
+        raise ConfigError(
+            "the space file asks for executor: local, but a submitted sweep runs its trials "
+            "on the cluster; use ray or tune (or leave it out)",
+            file=space.source,
+            path="execution.executor",
+        )
+    return "tune" if asked == "tune" else "ray"
 
 
 def status_line(status: Mapping[str, Any]) -> str:
