@@ -136,8 +136,8 @@ def pack_directory(directory: Path, *, extra: Iterable[tuple[str, bytes]] = ()) 
         logs = directory / "logs"
         if logs.is_dir():
             members += [(f"logs/{p.name}", p.read_bytes()) for p in sorted(logs.glob("*.log"))]
-        extra = dict(extra)
-        members = [(n, d) for n, d in members if n not in extra] + list(extra.items())
+        replaced = dict(extra)
+        members = [(n, d) for n, d in members if n not in replaced] + list(replaced.items())
         for name, data in members:
             info = tarfile.TarInfo(name)
             info.size = len(data)
