@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from hpsearch import api
+from hpsearch import api, cluster
 from hpsearch._version import __version__
 from hpsearch.errors import ConfigError, ObjectiveError, StudyDamagedError, SweepLockedError
 from hpsearch.report import write_report
@@ -95,7 +95,98 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dir")
     p.add_argument("--out", help="where to save the model (default DIR/final)")
+    _cluster_parsers(sub)
     return parser
+
+
+# -- sweeps on a Ray cluster (hpsearch.cluster) -------------------------------------------------
+_ADDRESS_HELP = (
+    "the Ray dashboard's HTTP address, e.g. http://HEAD:8265 (not the GCS port 6379; "
+    "default: RAY_API_SERVER_ADDRESS)"
+)
+
+
+def _cluster_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "submit", help="start a sweep on a Ray cluster as a job; prints the job id and returns"
+    )
+    p.add_argument("file")
+    p.add_argument("--address", help=_ADDRESS_HELP)
+    p.add_argument(
+        "--storage",
+        help="where the cluster keeps the sweep: a directory on the head node (default "
+        "~/hpsearch-sweeps; the sweep is DIR/NAME) or an Optuna database URL",
+    )
+    p.add_argument("--name", help="the sweep's name (default: the file's); resubmitting continues")
+    p.add_argument(
+        "--working-dir", help="directory shipped to the cluster (default: the file's directory)"
+    )
+    p.add_argument("--trials", type=int, help="trial budget (overrides the file)")
+    p.add_argument("--timeout", help="time budget, e.g. 90, 30m, 2h")
+    p.add_argument("--strategy", help="grid, random, sobol, tpe, gp, skopt, nsga2 or bayes")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--workers", type=int, help="trials at once (default: all the cluster fits)")
+    p = sub.add_parser("status", help="state and progress of submitted sweeps")
+    p.add_argument("job", nargs="?", help="one job id (default: every submitted sweep)")
+    p.add_argument("--address", help=_ADDRESS_HELP)
+    p = sub.add_parser("logs", help="a submitted sweep's log")
+    p.add_argument("job")
+    p.add_argument("--address", help=_ADDRESS_HELP)
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+    p = sub.add_parser("stop", help="stop a submitted sweep (it stays resumable)")
+    p.add_argument("job")
+    p.add_argument("--address", help=_ADDRESS_HELP)
+    p = sub.add_parser(
+        "fetch", help="copy a submitted sweep's study, trials.csv, best.yaml and report here"
+    )
+    p.add_argument("job")
+    p.add_argument("dir")
+    p.add_argument("--address", help=_ADDRESS_HELP)
+    p.add_argument("--no-report", action="store_true", help="skip writing report.html")
+
+
+def _submit(args: argparse.Namespace) -> int:
+    job = cluster.submit(
+        args.file,
+        address=args.address,
+        storage=args.storage,
+        name=args.name,
+        working_dir=args.working_dir,
+        trials=args.trials,
+        timeout=args.timeout,
+        strategy=args.strategy,
+        seed=args.seed,
+        workers=args.workers,
+    )
+    print(job)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    found = cluster.status(args.job, address=args.address)
+    for entry in found:
+        print(entry.describe())
+        if args.job and entry.message:
+            print(f"  {entry.message}")
+    if not found:
+        print("no sweeps submitted to this cluster")
+    return 0
+
+
+def _logs(args: argparse.Namespace) -> int:
+    cluster.logs(args.job, address=args.address, follow=args.follow)
+    return 0
+
+
+def _stop(args: argparse.Namespace) -> int:
+    print(cluster.stop(args.job, address=args.address).describe())
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    files = cluster.fetch(args.job, args.dir, address=args.address, report=not args.no_report)
+    print(f"fetched {len(files)} files into {args.dir}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -242,6 +333,11 @@ _COMMANDS = {
     "report": _report,
     "repair": _repair,
     "retrain": _retrain,
+    "submit": _submit,
+    "status": _status,
+    "logs": _logs,
+    "stop": _stop,
+    "fetch": _fetch,
 }
 
 if __name__ == "__main__":

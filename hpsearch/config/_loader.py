@@ -47,6 +47,7 @@ TOP_KEYS = (
 BUDGET_KEYS = ("trials", "timeout", "trial_timeout", "max_retries")
 METRIC_KEYS = ("name", "goal", "target")
 EXECUTION_KEYS = ("executor", "workers", "address", "resources", "storage")
+RESOURCE_KEYS = ("cpu", "gpu", "memory_gb", "custom")
 
 
 def read_config(
@@ -252,6 +253,28 @@ class _NativeReader:
             raise self.fail("objective.type", f"must be an objective type, got {kind_of(kind)}")
         return ObjectiveConfig(kind, {k: v for k, v in spec.items() if k != "type"})
 
+    def resources(self, spec: Any) -> dict[str, float]:
+        """Per-trial ``{cpu, gpu, memory_gb, custom: {NAME: amount}}``; custom names are Ray
+        node resources (``ray start --resources``) and are kept by name."""
+        self.keys(spec, "execution.resources", RESOURCE_KEYS)
+        resources: dict[str, float] = {}
+        custom = spec.get("custom") or {}
+        if not isinstance(custom, Mapping):
+            raise self.fail(
+                "execution.resources.custom",
+                f"must map Ray resource names to amounts, got {kind_of(custom)}",
+            )
+        named = [(k, v, f"execution.resources.{k}") for k, v in spec.items() if k != "custom"]
+        named += [(str(k), v, f"execution.resources.custom.{k}") for k, v in custom.items()]
+        for key, value, path in named:
+            number = self.number(value, path)
+            if number < 0:
+                raise self.fail(path, f"must be >= 0, got {value!r}")
+            if key in RESOURCE_KEYS and path.endswith(f"custom.{key}"):
+                raise self.fail(path, f"{key!r} is built in: give it outside custom")
+            resources[key] = float(number)
+        return resources
+
     def execution(self, spec: Any) -> ExecutionConfig:
         if spec is None:
             return ExecutionConfig()
@@ -268,14 +291,7 @@ class _NativeReader:
             raise self.fail(
                 "execution.workers", f"must be a positive integer, got {kind_of(workers)}"
             )
-        resources: dict[str, float] = {}
-        if "resources" in spec:
-            self.keys(spec["resources"], "execution.resources", ("cpu", "gpu", "memory_gb"))
-            for key, value in spec["resources"].items():
-                number = self.number(value, f"execution.resources.{key}")
-                if number < 0:
-                    raise self.fail(f"execution.resources.{key}", f"must be >= 0, got {value!r}")
-                resources[key] = float(number)
+        resources = self.resources(spec["resources"]) if "resources" in spec else {}
         for key in ("address", "storage"):
             if key in spec and not (isinstance(spec[key], str) and spec[key]):
                 raise self.fail(

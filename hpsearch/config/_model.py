@@ -175,6 +175,9 @@ class PrunerConfig(_Block):
         return hash((self.type, repr(sorted(self.options.items(), key=str))))
 
 
+BUILTIN_RESOURCES = ("cpu", "gpu", "memory_gb")
+
+
 @dataclass(frozen=True)
 class ExecutionConfig:
     """Where trials run: ``{executor, workers, address, resources, storage}``.
@@ -198,8 +201,16 @@ class ExecutionConfig:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.resources:
-            out["resources"] = dict(self.resources)
+            out["resources"] = {k: v for k, v in self.resources.items() if k in BUILTIN_RESOURCES}
+            custom = self.custom_resources
+            if custom:
+                out["resources"]["custom"] = custom
         return out
+
+    @property
+    def custom_resources(self) -> dict[str, float]:
+        """The per-trial Ray node resources other than cpu, gpu and memory_gb."""
+        return {k: v for k, v in self.resources.items() if k not in BUILTIN_RESOURCES}
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ from hpsearch.execution._base import (
     Report,
     TrialJob,
 )
+from hpsearch.execution._checkpoint_sync import restore, snapshot
 from hpsearch.execution._ray_connect import (
-    BUILTIN_RESOURCES,
+    actor_options,
     connect_ray,
     import_ray,
     parse_resources,
@@ -72,6 +73,9 @@ class RayExecutor(Executor):
         runtime_env: Ray runtime environment for the actors (e.g. ``{"working_dir": "."}``).
         start_timeout: seconds :meth:`start` waits for the first actor to be placed and to
             build the objective (the others join when they are up).
+        sync_checkpoints: carry each trial's checkpoint folder between this process and its
+            actor (:mod:`~hpsearch.execution._checkpoint_sync`); ``None`` (default) does so for
+            actors on other nodes than this one, which need not share its filesystem.
 
     Example:
         >>> ex = RayExecutor(workers=2, resources={"cpu": 1})  # doctest: +SKIP
@@ -91,6 +95,7 @@ class RayExecutor(Executor):
         trial_timeout: float | None = None,
         runtime_env: Mapping[str, Any] | None = None,
         start_timeout: float = 300.0,
+        sync_checkpoints: bool | None = None,
     ) -> None:
         if workers is not None and (
             isinstance(workers, bool) or int(workers) != workers or workers < 1
@@ -105,6 +110,8 @@ class RayExecutor(Executor):
         self.trial_timeout = trial_timeout
         self.runtime_env = dict(runtime_env) if runtime_env else None
         self.start_timeout = start_timeout
+        self.sync_checkpoints = sync_checkpoints
+        self._node_id = ""
         self.slots = self.workers or 1
         self._owns_ray = False
         self._slots: list[_Slot] = []
@@ -135,6 +142,7 @@ class RayExecutor(Executor):
         """
         ray = import_ray()
         self._connect()
+        self._node_id = ray.get_runtime_context().get_node_id()
         nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
         try:
             fit = plan_slots(nodes, self.resources)
@@ -148,17 +156,13 @@ class RayExecutor(Executor):
                 stacklevel=2,
             )
         self.slots = min(self.workers or fit, fit)
-        custom = {k: v for k, v in self.resources.items() if k not in BUILTIN_RESOURCES and v > 0}
         options: dict[str, Any] = {
-            "num_cpus": self.resources.get("cpu", 0.0),
-            "num_gpus": self.resources.get("gpu", 0.0),
+            **actor_options(self.resources),
             "max_concurrency": 2,
             "max_restarts": 0,
             "max_task_retries": 0,
             "scheduling_strategy": "SPREAD",
         }
-        if custom:
-            options["resources"] = custom
         if self.runtime_env and not self._owns_ray:
             options["runtime_env"] = self.runtime_env
         self._actor_cls = ray.remote(TrialWorker).options(**options)
@@ -249,11 +253,21 @@ class RayExecutor(Executor):
                 return
             job = self._queue.popleft()
             slot.job = job
-            slot.gen = slot.actor.run.remote(job)
+            sync = self._syncs(slot, job)
+            files = snapshot(job.resume_from) if sync and job.resume_from else None
+            slot.gen = slot.actor.run.remote(job, files, sync)
             slot.started = time.monotonic()
             timeout = job.timeout if job.timeout is not None else self.trial_timeout
             slot.deadline = slot.started + timeout if timeout else math.inf
             self._by_number[job.number] = slot
+
+    def _syncs(self, slot: _Slot, job: TrialJob) -> bool:
+        """Whether ``job``'s checkpoint folder travels to and from ``slot``'s actor."""
+        if not job.checkpoint_dir:
+            return False
+        if self.sync_checkpoints is not None:
+            return self.sync_checkpoints
+        return (slot.info or {}).get("node_id") != self._node_id
 
     def _replace(self, slot: _Slot) -> None:
         ray = import_ray()
@@ -326,6 +340,9 @@ class RayExecutor(Executor):
                 return
             if item[0] == "report":
                 events.append(Report(job.number, int(item[1]), float(item[2]), bool(item[3])))
+            elif item[0] == "checkpoint":
+                if job.checkpoint_dir:
+                    restore(job.checkpoint_dir, item[1])
             else:
                 self._finish(slot, item[1], events)
                 return

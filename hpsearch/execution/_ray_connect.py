@@ -13,17 +13,21 @@ from hpsearch.errors import ConfigError
 
 __all__ = [
     "BUILTIN_RESOURCES",
+    "actor_options",
     "connect_ray",
     "import_ray",
     "loopback_only",
     "parse_resources",
     "plan_slots",
+    "ray_amount",
     "ray_resource_name",
     "start_local_ray",
 ]
 
 _LOCAL_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
-BUILTIN_RESOURCES = {"cpu": "CPU", "gpu": "GPU"}
+BUILTIN_RESOURCES = {"cpu": "CPU", "gpu": "GPU", "memory_gb": "memory"}
+#: hpsearch's unit of each built-in resource in Ray's (Ray counts memory in bytes)
+_RAY_UNITS = {"memory_gb": float(2**30)}
 
 
 def import_ray() -> Any:
@@ -153,6 +157,30 @@ def ray_resource_name(key: str) -> str:
     return BUILTIN_RESOURCES.get(key, key)
 
 
+def ray_amount(key: str, value: float) -> float:
+    """``value`` of hpsearch resource ``key`` in Ray's unit (``memory_gb: 2`` is 2 GiB)."""
+    return value * _RAY_UNITS.get(key, 1.0)
+
+
+def actor_options(resources: Mapping[str, float]) -> dict[str, Any]:
+    """Ray actor options reserving ``resources`` (as :func:`parse_resources` returns them).
+
+    Example:
+        >>> actor_options({"cpu": 1.0, "gpu": 0.25, "memory_gb": 2.0, "trainer": 1.0})
+        {'num_cpus': 1.0, 'num_gpus': 0.25, 'memory': 2147483648, 'resources': {'trainer': 1.0}}
+    """
+    options: dict[str, Any] = {
+        "num_cpus": resources.get("cpu", 0.0),
+        "num_gpus": resources.get("gpu", 0.0),
+    }
+    if resources.get("memory_gb", 0.0) > 0:
+        options["memory"] = int(ray_amount("memory_gb", resources["memory_gb"]))
+    custom = {k: v for k, v in resources.items() if k not in BUILTIN_RESOURCES and v > 0}
+    if custom:
+        options["resources"] = custom
+    return options
+
+
 def plan_slots(nodes: Sequence[Mapping[str, float]], resources: Mapping[str, float]) -> int:
     """How many trials asking ``resources`` fit on ``nodes`` (each a Ray resource dict).
 
@@ -166,7 +194,7 @@ def plan_slots(nodes: Sequence[Mapping[str, float]], resources: Mapping[str, flo
     total = 0
     for node in nodes:
         fits = [
-            math.floor(node.get(ray_resource_name(k), 0.0) / v + 1e-9)
+            math.floor(node.get(ray_resource_name(k), 0.0) / ray_amount(k, v) + 1e-9)
             for k, v in resources.items()
             if v > 0
         ]
@@ -177,8 +205,11 @@ def plan_slots(nodes: Sequence[Mapping[str, float]], resources: Mapping[str, flo
         if want <= 0:
             continue
         largest = max((node.get(ray_resource_name(key), 0.0) for node in nodes), default=0.0)
+        largest /= ray_amount(key, 1.0)
         if largest < want:
-            unit = {"cpu": "CPUs", "gpu": "GPUs"}.get(key, f"of resource {key!r}")
+            unit = {"cpu": "CPUs", "gpu": "GPUs", "memory_gb": "GiB of memory"}.get(
+                key, f"of resource {key!r}"
+            )
             raise ConfigError(
                 f"a trial asks for {want:g} {unit} but no Ray node has that many "
                 f"(largest: {largest:g}, {len(nodes)} node(s)); lower it or add a bigger node",

@@ -3,18 +3,26 @@ intermediate values and the outcome back to the driver."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import queue
+import shutil
+import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from hpsearch.execution._base import ObjectiveFactory, Outcome, TrialJob
+from hpsearch.execution._checkpoint_sync import Signature, restore, signature, snapshot
 from hpsearch.execution._worker import run_trial
 from hpsearch.trial import TrialState
 
 __all__ = ["TrialWorker"]
+
+SYNC_INTERVAL_S = 0.5
+"""How often a worker away from the driver looks for a new checkpoint to send back."""
 
 
 class _Live:
@@ -107,12 +115,19 @@ class TrialWorker:
                 outcome = Outcome(TrialState.FAILED, error=f"{type(exc).__name__}: {exc}"[:500])
             live.events.put(("done", outcome))
 
-    def run(self, job: TrialJob) -> Iterator[tuple[Any, ...]]:
+    def run(
+        self, job: TrialJob, files: Mapping[str, bytes] | None = None, sync: bool = False
+    ) -> Iterator[tuple[Any, ...]]:
         """Yield ``("report", step, value, wants_verdict)`` items, then ``("done", outcome)``.
 
         Every reported value is sent once with ``wants_verdict=False``; a ``should_prune()``
         call sends the same step again with ``wants_verdict=True`` (the driver stores the
         first and answers the second), as the local executors do.
+
+        With ``sync`` (this actor is on another machine than the driver), the trial's
+        checkpoint folder is a node-local one, filled with ``files`` (what an earlier attempt
+        saved) before the trial starts; whenever its contents change, they are sent back as a
+        ``("checkpoint", files)`` item.
         """
         if self._objective is None:
             yield (
@@ -120,16 +135,40 @@ class TrialWorker:
                 Outcome(TrialState.FAILED, error=f"worker failed to start: {self._error}"),
             )
             return
+        local = self._local_checkpoint(job, files) if sync and job.checkpoint_dir else None
+        if local is not None:
+            job = dataclasses.replace(
+                job, checkpoint_dir=str(local), resume_from=str(local) if files else None
+            )
+        try:
+            yield from self._stream(job, local)
+        finally:
+            if local is not None:
+                shutil.rmtree(local.parent, ignore_errors=True)
+
+    def _local_checkpoint(self, job: TrialJob, files: Mapping[str, bytes] | None) -> Path:
+        local = Path(tempfile.mkdtemp(prefix=f"hpsearch-trial-{job.number}-")) / "checkpoint"
+        restore(local, files or {})
+        return local
+
+    def _stream(self, job: TrialJob, local: Path | None) -> Iterator[tuple[Any, ...]]:
         live = _Live(job.number)
         self._live = live
         self._jobs.put((job, live))
+        sent: Signature = signature(local) if local is not None else frozenset()
         while True:
-            item = live.events.get()
+            try:
+                item = live.events.get(timeout=SYNC_INTERVAL_S if local is not None else None)
+            except queue.Empty:
+                item = ("idle",)
+            if local is not None and (now := signature(local)) != sent:
+                sent = now
+                yield ("checkpoint", snapshot(local))
             if item[0] == "report":
                 yield ("report", item[1], item[2], False)
             elif item[0] == "verdict":
                 yield ("report", item[1], item[2], True)
-            else:
+            elif item[0] == "done":
                 self._live = None
                 yield ("done", item[1])
                 return

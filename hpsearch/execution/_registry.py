@@ -94,6 +94,14 @@ class LocalKind(ExecutorKind):
         if "executor" in config.execution.given:  # without it, --executor may still pick ray
             refuse_ray_settings(config, cls.name)
         _refuse_pbt(config, cls.name)
+        custom = config.execution.custom_resources
+        if custom:
+            raise ConfigError(
+                f"custom resources {sorted(custom)} are Ray node resources; the local executor "
+                "has none: use executor: ray (or drop them)",
+                file=config.source,
+                path="execution.resources.custom",
+            )
 
     @classmethod
     def build(cls, placement: Placement) -> Executor:

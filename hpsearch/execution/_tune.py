@@ -28,6 +28,7 @@ from typing import Any
 from hpsearch._processes import descendants
 from hpsearch.execution._base import ObjectiveFactory, Outcome, TrialJob
 from hpsearch.execution._ray_connect import (
+    actor_options,
     connect_ray,
     import_ray,
     parse_resources,
@@ -248,7 +249,15 @@ def fit_tune(
             checkpoints=pbt,
             cwd=os.getcwd(),
         )
-        trainable = tune.with_resources(trainable, dict(per_trial))
+        options = actor_options(per_trial)  # the same mapping as the ray executor's actors
+        wanted = {
+            "cpu": options["num_cpus"],
+            "gpu": options["num_gpus"],
+            **options.get("resources", {}),
+        }
+        if "memory" in options:
+            wanted["memory"] = options["memory"]
+        trainable = tune.with_resources(trainable, wanted)
         tuner = tune.Tuner(
             trainable,
             param_space={},

@@ -304,6 +304,7 @@ class TorchObjective(Objective):
             params=dict(params),
             deterministic=self.deterministic,
             max_batches=self.max_batches,
+            **self._resume_hooks(trial),
         )
         if trial is not None and trial.directory is not None and self.checkpoint:
             self._save(result, cfg, params, shape, trial.directory)
@@ -311,6 +312,21 @@ class TorchObjective(Objective):
         for name, source in self._sources.items():
             metrics[name] = result.metrics[source]
         return metrics
+
+    def _resume_hooks(self, trial: Trial | None) -> dict[str, Any]:
+        """Where the trainer keeps its per-epoch resumable state, and where to resume from.
+
+        ``trial.checkpoint_dir`` (shared by every attempt at the same params; else
+        ``<trial.directory>/resume``) receives the state after every epoch, and
+        ``trial.resume_from`` continues a retried trial there. ``checkpoint: false`` turns
+        the per-epoch state off too.
+        """
+        if trial is None or not self.checkpoint:
+            return {"checkpoint_dir": None, "resume_from": None}
+        target = trial.checkpoint_dir
+        if target is None and trial.directory is not None:
+            target = trial.directory / "resume"
+        return {"checkpoint_dir": target, "resume_from": trial.resume_from}
 
     def _meta(
         self, cfg: Any, params: Mapping[str, Any], shape: tuple[int, ...], fold: Any

@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -29,6 +30,7 @@ from hpsearch.training._data import PreparedData, TensorFold, amp_dtype
 from hpsearch.training._knobs import TrainConfig
 from hpsearch.training._metrics import compute_metrics, improved
 from hpsearch.training._models import build_model, count_parameters, weight_parameters
+from hpsearch.training._resume import LoopState, load_state, save_state
 from hpsearch.training._schedules import LRSchedule
 
 __all__ = ["Reporter", "TrainResult", "make_loss", "make_optimizer", "seed_everything", "train"]
@@ -232,6 +234,8 @@ def train(
     deterministic: bool = False,
     max_batches: int | None = None,
     epochs: int | None = None,
+    checkpoint_dir: str | Path | None = None,
+    resume_from: str | Path | None = None,
 ) -> TrainResult:
     """Train ``cfg`` on every fold of ``data``; report each epoch's value to ``trial``.
 
@@ -240,6 +244,11 @@ def train(
     overrides how many epochs run (the schedule still spans ``cfg.epochs`` when that is more,
     so stopping a retrain at the best epoch replays the best trial's lr trajectory).
     Raises :class:`optuna.TrialPruned` when the trial says so.
+
+    With ``checkpoint_dir``, a resumable state (:mod:`hpsearch.training._resume`) is written
+    there at the end of every epoch; with ``resume_from`` (such a directory), training
+    continues after the epoch it saved, and with ``deterministic`` ends as an uninterrupted
+    run would.
 
     Example:
         >>> from hpsearch.objectives._datasets import load_dataset
@@ -274,9 +283,17 @@ def train(
     best: float | None = None
     ref: float | None = None  # the value early stopping compares against
     best_epoch, stale, stopped = 0, 0, False
-    start = time.perf_counter()
+    first_epoch, time_before = 0, 0.0
+    resumed = load_state(resume_from, runs, device=device) if resume_from else None
+    if resumed is not None:
+        history, best, ref = list(resumed.history), resumed.best, resumed.ref
+        best_epoch, stale = resumed.best_epoch, resumed.stale
+        first_epoch, time_before = resumed.epochs_done, resumed.train_time_s
+        if cfg.patience and stale >= cfg.patience:  # it had stopped early: nothing left to do
+            first_epoch, stopped = n_epochs, True
+    start = time.perf_counter() - time_before
     epoch = 0
-    for epoch in range(n_epochs):
+    for epoch in range(first_epoch, n_epochs):
         lr_now = runs[0].schedule.lr(epoch)
         losses, values, val_losses = [], [], []
         for run in runs:
@@ -307,6 +324,8 @@ def train(
         record = {"epoch": epoch + 1, "lr": lr_now, "train_loss": float(np.mean(losses))}
         if not has_val:
             history.append(record)
+            if checkpoint_dir is not None:
+                save_state(checkpoint_dir, runs, LoopState(epoch + 1, history))
             continue
         value = float(np.mean(values))
         record.update(val_loss=float(np.mean(val_losses)), value=value)
@@ -334,6 +353,10 @@ def train(
             trial.report(value, epoch + 1)
             if trial.should_prune():
                 raise TrialPruned(f"pruned after epoch {epoch + 1} ({monitor}={value:.4g})")
+        if checkpoint_dir is not None:
+            loop = LoopState(epoch + 1, history, best, ref, best_epoch, stale)
+            loop.train_time_s = time.perf_counter() - start
+            save_state(checkpoint_dir, runs, loop)
         if cfg.patience and stale >= cfg.patience:
             stopped = True
             break

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import hpsearch
 from hpsearch import load_space
 from hpsearch.cli import main
+from hpsearch.errors import ConfigError
 from hpsearch.execution import tune_param_space
 from hpsearch.space import Categorical, Constant, Float
 from hpsearch.strategies import distributions, suggest
@@ -228,3 +229,19 @@ def test_mutated_files_give_clean_errors_or_valid_spaces(data):
         space.space.check_params(params)
         for value in params.values():
             assert not (isinstance(value, float) and math.isnan(value))
+
+
+def test_custom_resources_are_ray_node_resources_refused_by_the_local_executor(tmp_path):
+    doc = {
+        "parameters": {"x": {"type": "float", "low": 0, "high": 1}},
+        "execution": {"executor": "ray", "resources": {"gpu": 0.25, "custom": {"trainer": 1}}},
+    }
+    config = hpsearch.load_space(doc)
+    assert dict(config.execution.resources) == {"gpu": 0.25, "trainer": 1.0}
+    assert config.execution.to_dict()["resources"] == {"gpu": 0.25, "custom": {"trainer": 1.0}}
+    assert hpsearch.load_space(config.to_dict()) == config  # round trip
+    with pytest.raises(ConfigError, match=r"resources.custom.gpu: 'gpu' is built in"):
+        hpsearch.load_space({**doc, "execution": {"resources": {"custom": {"gpu": 1}}}})
+    local = {**doc, "execution": {"executor": "local", "resources": {"custom": {"trainer": 1}}}}
+    with pytest.raises(ConfigError, match=r"custom resources \['trainer'\].*executor: ray"):
+        hpsearch.load_space(local)

@@ -6,6 +6,7 @@ then the multi-node cluster (head + node_a + node_b on loopback, one CPU each).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from hpsearch.execution import TrialJob
+from hpsearch.execution import Finished, TrialJob
 from tests.execution.conftest import drive
 
 ray = pytest.importorskip("ray")
@@ -152,3 +153,82 @@ def test_killing_a_worker_node_mid_sweep_loses_no_trial(ray_cluster, ray_manager
     assert sorted(f.number for f in complete) == list(range(6))
     retried = next(f for f in complete if f.number == died[0].number)
     assert not retried.worker.startswith(removed[0])
+
+
+def resumable_factory():
+    """Ten 0.3 s steps; the state after each is saved in ``trial.checkpoint_dir``."""
+
+    def objective(params, trial):
+        import json
+
+        start = 0
+        if trial.resume_from is not None:
+            start = json.loads((trial.resume_from / "state.json").read_text())["steps"]
+        trial.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        for step in range(start, 10):
+            time.sleep(0.3)
+            tmp = trial.checkpoint_dir / ".state.json.tmp"
+            tmp.write_text(json.dumps({"steps": step + 1}))
+            os.replace(tmp, trial.checkpoint_dir / "state.json")
+            trial.report(float(step), step=step + 1)
+        node = ray.get_runtime_context().get_node_id()
+        return {"value": float(start), "node": float(int(node[:8], 16))}
+
+    return objective
+
+
+def test_a_trial_on_a_lost_node_resumes_on_another_from_its_last_checkpoint(
+    ray_cluster, ray_manager, tmp_path
+):
+    """Worker nodes do not write into the driver's folders: the checkpoint travels both ways."""
+    alive = [n for n in ray.nodes() if n["Alive"]]
+    nodes = {
+        name: next(n for n in alive if name in n["Resources"]) for name in ("node_a", "node_b")
+    }
+    checkpoint = tmp_path / "trials" / "0" / "checkpoint"
+    job = TrialJob(0, {"x": 1.0}, directory=str(tmp_path / "trials" / "0"),
+                   checkpoint_dir=str(checkpoint))  # fmt: skip
+    first = RayExecutor(workers=1, resources={"cpu": 1, "node_a": 1})
+    first.start(resumable_factory)
+    try:
+        first.submit(job)
+        events, end = [], time.monotonic() + 60
+        while not (checkpoint / "state.json").exists() or json_steps(checkpoint) < 3:
+            events += first.poll(0.2)
+            assert time.monotonic() < end, "no checkpoint came back from node_a"
+        victim = next(n for n in ray_cluster.worker_nodes
+                      if n.node_id == nodes["node_a"]["NodeID"])  # fmt: skip
+        ray_cluster.remove_node(victim, allow_graceful=False)
+        while not any(isinstance(e, Finished) for e in events):
+            events += first.poll(0.5)
+            assert time.monotonic() < end + 60, "the lost node's trial never ended"
+    finally:
+        first.shutdown()
+    died = next(e for e in events if isinstance(e, Finished))
+    assert died.outcome.error.startswith("worker died")
+    saved = json_steps(checkpoint)
+    assert 3 <= saved < 10
+    assert [p.name for p in checkpoint.iterdir()] == ["state.json"]  # no temporary files
+    second = RayExecutor(workers=1, resources={"cpu": 1, "node_b": 1})
+    second.start(resumable_factory)
+    try:
+        retry = dataclasses.replace(job, attempt=1, resume_from=str(checkpoint))
+        finished, reports = drive(second, [retry])
+    finally:
+        second.shutdown()
+        ray_manager.close()  # the cluster lost a node: do not hand it to later tests
+    outcome = finished[0].outcome
+    assert outcome.state == "COMPLETE"
+    assert outcome.metrics["value"] == saved  # it started after the last saved step
+    assert f"{int(outcome.metrics['node']):08x}" == nodes["node_b"]["NodeID"][:8]
+    assert [r.step for r in reports if not r.wants_verdict] == list(range(saved + 1, 11))
+    assert json_steps(checkpoint) == 10  # the retry's checkpoints came back too
+
+
+def json_steps(directory: Path) -> int:
+    import json
+
+    try:
+        return int(json.loads((directory / "state.json").read_text())["steps"])
+    except (FileNotFoundError, ValueError):
+        return 0

@@ -18,6 +18,7 @@ ray = pytest.importorskip("ray")
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 from hpsearch.execution import RayExecutor, plan_slots  # noqa: E402
+from hpsearch.execution._ray_connect import actor_options, parse_resources  # noqa: E402
 
 pytestmark = pytest.mark.ray
 
@@ -173,6 +174,22 @@ def test_plan_slots_counts_what_fits_per_node():
     assert plan_slots(nodes, {"cpu": 1, "gpu": 0.25}) == 4 + 8
     assert plan_slots(nodes, {"cpu": 0.5, "gpu": 0.5}) == 2 + 4
     assert plan_slots(nodes, {"cpu": 3}) == 1 + 2
+
+
+def test_memory_and_custom_resources_are_reserved_in_ray_units():
+    gib = float(2**30)
+    nodes = [{"CPU": 8.0, "memory": 8 * gib, "trainer": 1.0}, {"CPU": 8.0, "memory": 3 * gib}]
+    assert plan_slots(nodes, {"cpu": 1, "memory_gb": 2}) == 4 + 1
+    assert plan_slots(nodes, {"cpu": 1, "trainer": 1}) == 1  # only the first node has one
+    with pytest.raises(ConfigError, match=r"asks for 9 GiB of memory .*largest: 8"):
+        plan_slots(nodes, {"cpu": 1, "memory_gb": 9})
+    options = actor_options(parse_resources({"gpu": 0.25, "memory_gb": 1.5, "trainer": 1}))
+    assert options == {
+        "num_cpus": 1.0,
+        "num_gpus": 0.25,
+        "memory": int(1.5 * gib),
+        "resources": {"trainer": 1.0},
+    }
 
 
 def test_more_workers_than_fit_are_capped_with_a_warning(ray_local):
