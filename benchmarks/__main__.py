@@ -3,15 +3,17 @@ overhead, report, ASHA and Ray benchmarks, written to ``benchmarks/RESULTS.md``.
 
 Tiers (see :mod:`benchmarks.quality.harness`):
 
-- ``quick``: 7 synthetic problems + 2 cheap scikit-learn ones, all 10 methods, 5 seeds, budgets
-  20 and 50; 9.3 minutes with ``--jobs 2`` on 2 nearly idle cores (measured).
-- ``full``: all 13 problems, budgets 20, 50 and 100 (hours), then the other benchmarks, each in
-  its own process (a missing or failing one is reported, not fatal).
+- ``quick``: 5 dev + 5 test problems, every peer but HEBO and SMAC's BlackBoxFacade, 3 seeds
+  (random search 20), budgets 15 and 30, 1 and 4 workers.
+- ``full``: all 75 problems (dev and test splits, :mod:`benchmarks.quality.problems`), every
+  peer, 10 seeds, budgets 15, 30, 60, 1, 4 and 16 workers (days on 2 cores), then the other
+  benchmarks, each in its own process (a missing or failing one is reported, not fatal).
 - ``tiny``: a smoke test (2 problems, 2 methods, 2 seeds, budget 5).
 
 Finished runs are kept in ``benchmarks/results/quality_<tier>.runs.jsonl``: an interrupted tier
 resumes where it stopped (``--fresh`` starts over). The raw numbers and the summary go to
-``benchmarks/results/quality_<tier>.json``.
+``benchmarks/results/quality_<tier>.json``; the quick and full tiers then copy their headline
+into ``README.md`` (:mod:`benchmarks.quality.readme`).
 
 Example:
     python -m benchmarks --tier quick --jobs 2
@@ -85,7 +87,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--problems", help="comma-separated subset of the tier's problems")
     parser.add_argument("--methods", help="comma-separated subset of the methods")
     parser.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
-    parser.add_argument("--budgets", help="comma-separated budgets, e.g. 20,50")
+    parser.add_argument("--budgets", help="comma-separated budgets, e.g. 15,30")
+    parser.add_argument("--workers", help="comma-separated worker counts, e.g. 1,4")
+    parser.add_argument("--baseline-seeds", type=int, help="seeds of the random baseline")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        help="README whose quality block gets the headline (default: the repository's README.md "
+        "for the quick and full tiers, none otherwise)",
+    )
     parser.add_argument("--fresh", action="store_true", help="ignore finished runs on disk")
     parser.add_argument(
         "--no-collect",
@@ -116,15 +127,17 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.quality.harness import TIERS, run_tier, select, validate
     from benchmarks.quality.methods import RANDOM_BASELINE
     from benchmarks.quality.report import machine, render, write_section
-    from benchmarks.quality.scoring import summarize
 
     budgets = [int(b) for b in _csv(args.budgets)] if args.budgets else None
+    workers = [int(w) for w in _csv(args.workers)] if args.workers else None
     tier = select(
         TIERS[args.tier],
         problems=_csv(args.problems),
         methods=_csv(args.methods),
         seeds=args.seeds,
         budgets=budgets,
+        workers=workers,
+        baseline_seeds=args.baseline_seeds,
     )
     if RANDOM_BASELINE not in tier.methods:
         tier = select(tier, methods=(*tier.methods, RANDOM_BASELINE))
@@ -140,7 +153,7 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     runs = run_tier(tier, jobs=args.jobs, runs_file=runs_file, fresh=args.fresh, progress=_progress)
     wall = time.perf_counter() - start
-    summary = summarize(runs, tier.budgets, baseline=RANDOM_BASELINE)
+    summary = summarize_splits(runs, tier)
     now = datetime.now(timezone.utc)
     try:
         shown = json_path.resolve().relative_to(HERE.parent)
@@ -151,7 +164,9 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         problems=tier.problems,
         methods=tier.methods,
         seeds=tier.seeds,
+        baseline_seeds=tier.seeds_of(RANDOM_BASELINE),
         budgets=tier.budgets,
+        workers=tier.workers,
         runs=runs,
         summary=summary,
         wall_seconds=wall,
@@ -172,7 +187,8 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
             "seeds": tier.seeds,
             "budgets": tier.budgets,
             "n_trials": tier.n_trials,
-            "capped": tier.capped,
+            "workers": tier.workers,
+            "baseline_seeds": tier.seeds_of(RANDOM_BASELINE),
             "baseline": RANDOM_BASELINE,
             "jobs": args.jobs,
         },
@@ -181,11 +197,41 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         "runs": runs,
     }
     json_path.write_text(json.dumps(_clean(payload), indent=1) + "\n")
-    for budget, s in summary.items():
-        top = ", ".join(f"{m} {v:.1f}" for _, m, v in s["ranking"][:4])
-        print(f"budget {budget}: {top}", flush=True)
+    for split, by_workers in summary.items():
+        for w, part in by_workers.items():
+            for budget, s in part["trials"].items():
+                top = ", ".join(f"{m} {v:.1f}" for _, m, v in s["ranking"][:5])
+                print(f"{split}, {w} worker(s), budget {budget}: {top}", flush=True)
     print(f"wrote {args.out} and {json_path} ({wall / 60:.1f} min)", flush=True)
+    readme = args.readme
+    if readme is None and tier.name in ("quick", "full"):
+        readme = HERE.parent / "README.md"
+    if readme is not None:
+        from benchmarks.quality.readme import copy_claim
+
+        copy_claim(json_path, readme)
+        print(f"copied the headline into {readme}", flush=True)
     return payload
+
+
+def summarize_splits(runs: list[dict[str, Any]], tier: Any) -> dict[str, Any]:
+    """split -> str(workers) -> ``{"trials": summary, "time": summary}`` (time: several
+    workers only)."""
+    from benchmarks.quality.methods import RANDOM_BASELINE
+    from benchmarks.quality.problems import SPLIT
+    from benchmarks.quality.scoring import summarize
+
+    out: dict[str, Any] = {}
+    for split, names in SPLIT.items():
+        for w in tier.workers:
+            mine = [r for r in runs if r["problem"] in names and int(r["workers"]) == w]
+            if not any(r["method"] == RANDOM_BASELINE for r in mine):
+                continue
+            part = {"trials": summarize(mine, tier.budgets, baseline=RANDOM_BASELINE)}
+            if w > 1:
+                part["time"] = summarize(mine, tier.budgets, baseline=RANDOM_BASELINE, by="time")
+            out.setdefault(split, {})[str(w)] = part
+    return out
 
 
 def run_collected(args: argparse.Namespace) -> None:
