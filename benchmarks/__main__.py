@@ -99,6 +99,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--fresh", action="store_true", help="ignore finished runs on disk")
     parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: report the finished runs on disk (says how many are missing)",
+    )
+    parser.add_argument(
         "--no-collect",
         action="store_true",
         help="full tier: skip the overhead/report/ASHA/Ray benchmarks",
@@ -151,7 +156,15 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         flush=True,
     )
     start = time.perf_counter()
-    runs = run_tier(tier, jobs=args.jobs, runs_file=runs_file, fresh=args.fresh, progress=_progress)
+    runs = run_tier(
+        tier,
+        jobs=args.jobs,
+        runs_file=runs_file,
+        fresh=args.fresh,
+        progress=_progress,
+        run_missing=not args.report_only,
+    )
+    missing = len(tier.tasks()) - len(runs)
     wall = time.perf_counter() - start
     summary = summarize_splits(runs, tier)
     now = datetime.now(timezone.utc)
@@ -171,7 +184,12 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         summary=summary,
         wall_seconds=wall,
         jobs=args.jobs,
-        notes=tier.notes,
+        notes=tier.notes
+        + (
+            f" **Partial: {missing} of {len(tier.tasks())} runs had not finished.**"
+            if missing
+            else ""
+        ),
         json_path=str(shown),
         when=now,
     )
@@ -193,6 +211,7 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
             "jobs": args.jobs,
         },
         "wall_seconds": wall,
+        "missing_runs": missing,
         "summary": summary,
         "runs": runs,
     }

@@ -23,6 +23,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,9 @@ class Tier:
         return max(self.seeds, self.baseline_seeds) if method == RANDOM_BASELINE else self.seeds
 
     def tasks(self) -> list[tuple[str, str, int, int]]:
-        """``(problem, method, seed, workers)`` for every run: one worker first, then the
-        expensive ones first."""
+        """``(problem, method, seed, workers)`` for every run, problem by problem (test and dev
+        alternating, so a tier stopped early has whole problems of both splits), one worker
+        before several, the expensive methods first."""
         tasks = [
             (p, m, s, w)
             for w in self.workers
@@ -89,8 +91,10 @@ class Tier:
             if w == 1 or METHODS[m].parallel
             for s in range(self.seeds_of(m))
         ]
-        kind = {n: (2 if p.kind == "sklearn" else 1) for n, p in PROBLEMS.items()}
-        return sorted(tasks, key=lambda t: (t[3], -_COST.get(t[1], 1) * kind.get(t[0], 1)))
+        test = [p for p in self.problems if p in SPLIT["test"]]
+        dev = [p for p in self.problems if p not in SPLIT["test"]]
+        order = {p: i for i, p in enumerate(x for pair in zip_longest(test, dev) for x in pair)}
+        return sorted(tasks, key=lambda t: (order[t[0]], t[3], -_COST.get(t[1], 1)))
 
 
 #: The quick tier's methods: ``bayes`` and the peers that cost seconds, not minutes, per run.
@@ -267,6 +271,7 @@ def run_tier(
     runs_file: Path | None = None,
     fresh: bool = False,
     progress: Callable[[dict[str, Any], int, int], None] | None = None,
+    run_missing: bool = True,
 ) -> list[dict[str, Any]]:
     """Run (or resume) every run of ``tier``; the records in task order.
 
@@ -275,6 +280,8 @@ def run_tier(
         runs_file: JSON-lines file of finished runs, read to resume and appended to.
         fresh: Ignore (and truncate) ``runs_file``.
         progress: Called with each finished record, the count done and the total.
+        run_missing: False: only the finished runs of ``runs_file`` (a report of a tier that
+            could not finish; the report counts what is missing).
     """
     validate(tier)
     if runs_file is not None:
@@ -283,7 +290,7 @@ def run_tier(
             runs_file.write_text("")
     done = _load(runs_file)
     tasks = [(p, m, s, tier.n_trials, w) for p, m, s, w in tier.tasks()]
-    todo = [t for t in tasks if t not in done]
+    todo = [t for t in tasks if t not in done] if run_missing else []
     records = {k: {**v, "reused": True} for k, v in done.items() if k in set(tasks)}
     total, count = len(tasks), len(records)
 
