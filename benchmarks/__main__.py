@@ -39,7 +39,7 @@ from typing import Any  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 #: Other engineers' benchmarks the full tier gathers (run as ``python -m benchmarks.<name>``).
-COLLECTED = ("overhead", "ray_overhead", "asha_bench", "report_bench")
+COLLECTED = ("overhead", "ray_overhead", "asha_bench", "report_bench", "quality.suggest_cost")
 
 
 def _clean(obj: Any) -> Any:
@@ -165,6 +165,7 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         run_missing=not args.report_only,
     )
     missing = len(tier.tasks()) - len(runs)
+    runs, dropped = complete_groups(runs, tier)
     wall = time.perf_counter() - start
     summary = summarize_splits(runs, tier)
     now = datetime.now(timezone.utc)
@@ -186,7 +187,10 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         jobs=args.jobs,
         notes=tier.notes
         + (
-            f" **Partial: {missing} of {len(tier.tasks())} runs had not finished.**"
+            f" **Partial: {missing} of {len(tier.tasks())} runs had not finished; only the "
+            "(problem, workers) pairs whose every run finished are scored"
+            + (f" (left out: {', '.join(dropped)})" if dropped else "")
+            + ".**"
             if missing
             else ""
         ),
@@ -233,6 +237,23 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
     return payload
 
 
+def complete_groups(
+    runs: list[dict[str, Any]], tier: Any
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The runs of the (problem, workers) pairs whose every task finished, and the names
+    (``problem@workers``) of the pairs left out."""
+    expected: dict[tuple[str, int], int] = {}
+    for p, _, _, w in tier.tasks():
+        expected[(p, w)] = expected.get((p, w), 0) + 1
+    found: dict[tuple[str, int], int] = {}
+    for r in runs:
+        key = (r["problem"], int(r["workers"]))
+        found[key] = found.get(key, 0) + 1
+    keep = {k for k, n in expected.items() if found.get(k, 0) == n}
+    dropped = [f"{p}@{w}" for (p, w) in expected if (p, w) not in keep and (p, w) in found]
+    return [r for r in runs if (r["problem"], int(r["workers"])) in keep], dropped
+
+
 def summarize_splits(runs: list[dict[str, Any]], tier: Any) -> dict[str, Any]:
     """split -> str(workers) -> ``{"trials": summary, "time": summary}`` (time: several
     workers only)."""
@@ -266,7 +287,7 @@ def run_collected(args: argparse.Namespace) -> None:
     for name in COLLECTED:
         parts.append(f"### `{name}`")
         parts.append("")
-        if not (HERE / f"{name}.py").exists():
+        if not (HERE / f"{name.replace('.', '/')}.py").exists():
             parts += ["Not run: the module is missing.", ""]
             continue
         print(f"running benchmarks.{name} ...", flush=True)

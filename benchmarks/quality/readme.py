@@ -43,13 +43,20 @@ def claim(data: dict[str, Any]) -> str:
     """The README paragraph for one results file."""
     config, summary = data["config"], data["summary"]
     budget = str(sorted(config["budgets"])[len(config["budgets"]) // 2])
-    n_test = len([p for p in config["problems"] if p in _test_names()])
+    done = {r["problem"] for r in data.get("runs", [])} or set(config["problems"])
+    n_test = len([p for p in config["problems"] if p in _test_names() and p in done])
     parts = []
     for w, part in summary.get("test", {}).items():
         s = part["trials"][budget]
         if BAYES in s["suite"]:
             parts.append(f"with {w} worker{'s' if w != '1' else ''} `bayes` {_standing(s)}")
     body = "; ".join(parts) if parts else "`bayes` was not run"
+    missing = data.get("missing_runs") or 0
+    if missing:
+        body += (
+            f" (**partial**: {missing} of the tier's runs had not finished, so this covers "
+            "only the problems that did)"
+        )
     return (
         f"On the held-out `test` problems of the `{data['tier']}` benchmark tier "
         f"({n_test} problems never looked at while designing strategies; {data['date'][:10]}; "
