@@ -368,3 +368,38 @@ def test_readme_claim_is_copied_from_the_results_file(tmp_path) -> None:
     assert (
         "with 1 worker `bayes` ranks 1st of 2 (60.0 ± 2.0; next: `optuna:tpe` 50.0 ± 3.0)" in text
     )
+
+
+def test_skopt_runs_at_its_own_default_acquisition_optimizer(monkeypatch) -> None:
+    pytest.importorskip("skopt")
+    import skopt
+
+    seen = {}
+
+    def fake(func, dims, **kwargs):
+        seen.update(kwargs)
+        func([d.rvs(random_state=0)[0] for d in dims])
+
+    monkeypatch.setattr(skopt, "gp_minimize", fake)
+    values, _ = run_method("skopt:gp_minimize", get_problem("branin"), seed=0, n_trials=5)
+    assert len(values) == 1
+    assert seen == {"n_calls": 5, "random_state": 0}  # nothing else: skopt's defaults
+
+
+def test_a_partial_tier_scores_only_whole_problems() -> None:
+    from benchmarks.__main__ import complete_groups
+
+    tier = TINY
+    runs = run_tier(tier, jobs=1)
+    some = [r for r in runs if not (r["problem"] == "branin" and r["seed"] == 1)]
+    kept, dropped = complete_groups(some, tier)
+    assert {r["problem"] for r in kept} == {"elasticnet_diabetes"}
+    assert dropped == ["branin@1"]
+
+
+def test_suggest_cost_table_gives_ratios_to_bayes() -> None:
+    from benchmarks.quality.suggest_cost import table
+
+    text = table({"hpsearch:bayes": 0.5, "optuna:gp": 1.0, "smac:hpo": "ImportError: x"})
+    assert "| `optuna:gp` | 1.000 | 2.00 |" in text
+    assert "| `smac:hpo` | failed: ImportError: x | n/a |" in text
