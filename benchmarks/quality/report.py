@@ -112,7 +112,7 @@ def _problem_table(
     """Mean score per problem (rows) and method (columns); the best in bold."""
     present = [m for m in methods if any(m in s["problem_means"].get(p, {}) for p in problems)]
     lines = [_row(["problem"] + [f"`{m}`" for m in present]), _row(["---"] * (1 + len(present)))]
-    for p in problems:
+    for p in (p for p in problems if p in s["problem_means"]):
         means = s["problem_means"].get(p, {})
         top = max((v[0] for v in means.values() if math.isfinite(v[0])), default=math.nan)
         cells = [f"`{p}`"]
