@@ -50,9 +50,11 @@ SPACES: dict[str, dict[str, Any]] = {
         "n_estimators": {"type": "int", "low": 10, "high": 50},
         "learning_rate": {"type": _F, "low": 1e-4, "high": 1e1, "log": True},
     },
+    # liblinear's logistic regression, one-vs-rest (as Bayesmark had it; scikit-learn >= 1.8
+    # needs the explicit wrapper for multiclass data).
     "linear": {
-        "C": {"type": _F, "low": 1e-2, "high": 1e2, "log": True},
-        "intercept_scaling": {"type": _F, "low": 1e-2, "high": 1e2, "log": True},
+        "estimator__C": {"type": _F, "low": 1e-2, "high": 1e2, "log": True},
+        "estimator__intercept_scaling": {"type": _F, "low": 1e-2, "high": 1e2, "log": True},
     },
     "enet": {
         "alpha": {"type": _F, "low": 1e-4, "high": 1e1, "log": True},
@@ -70,7 +72,7 @@ _SCORING = {
 
 
 def _estimator(model: str, regression: bool) -> Any:
-    from sklearn import ensemble, linear_model, neighbors, svm, tree
+    from sklearn import ensemble, linear_model, multiclass, neighbors, svm, tree
 
     if regression:
         return {
@@ -87,7 +89,9 @@ def _estimator(model: str, regression: bool) -> Any:
         "dt": lambda: tree.DecisionTreeClassifier(random_state=0),
         "rf": lambda: ensemble.RandomForestClassifier(n_estimators=10, random_state=0),
         "ada": lambda: ensemble.AdaBoostClassifier(random_state=0),
-        "linear": lambda: linear_model.LogisticRegression(solver="liblinear", max_iter=500),
+        "linear": lambda: multiclass.OneVsRestClassifier(
+            linear_model.LogisticRegression(solver="liblinear", max_iter=500)
+        ),
     }[model]()
 
 

@@ -403,3 +403,16 @@ def test_suggest_cost_table_gives_ratios_to_bayes() -> None:
     text = table({"hpsearch:bayes": 0.5, "optuna:gp": 1.0, "smac:hpo": "ImportError: x"})
     assert "| `optuna:gp` | 1.000 | 2.00 |" in text
     assert "| `smac:hpo` | failed: ImportError: x | n/a |" in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["bm_linear_wine_nll", "bm_svm_iris_acc", "bm_ada_iris_nll", "bm_enet_diabetes_mae"],
+)
+def test_bayesmark_problems_evaluate_at_a_random_point(name) -> None:
+    import hpsearch
+    from hpsearch.strategies import RandomStrategy
+
+    problem = get_problem(name)
+    strategy = RandomStrategy(hpsearch.load_space(problem.space_dict).space, seed=1)
+    assert math.isfinite(problem.evaluate(strategy.ask().params))
