@@ -3,15 +3,17 @@ overhead, report, ASHA and Ray benchmarks, written to ``benchmarks/RESULTS.md``.
 
 Tiers (see :mod:`benchmarks.quality.harness`):
 
-- ``quick``: 7 synthetic problems + 2 cheap scikit-learn ones, all 10 methods, 5 seeds, budgets
-  20 and 50; 9.3 minutes with ``--jobs 2`` on 2 nearly idle cores (measured).
-- ``full``: all 13 problems, budgets 20, 50 and 100 (hours), then the other benchmarks, each in
-  its own process (a missing or failing one is reported, not fatal).
+- ``quick``: 5 dev + 5 test problems, every peer but HEBO and SMAC's BlackBoxFacade, 3 seeds
+  (random search 20), budgets 15 and 30, 1 and 4 workers.
+- ``full``: all 75 problems (dev and test splits, :mod:`benchmarks.quality.problems`), every
+  peer, 10 seeds, budgets 15, 30, 60, 1, 4 and 16 workers (days on 2 cores), then the other
+  benchmarks, each in its own process (a missing or failing one is reported, not fatal).
 - ``tiny``: a smoke test (2 problems, 2 methods, 2 seeds, budget 5).
 
 Finished runs are kept in ``benchmarks/results/quality_<tier>.runs.jsonl``: an interrupted tier
 resumes where it stopped (``--fresh`` starts over). The raw numbers and the summary go to
-``benchmarks/results/quality_<tier>.json``.
+``benchmarks/results/quality_<tier>.json``; the quick and full tiers then copy their headline
+into ``README.md`` (:mod:`benchmarks.quality.readme`).
 
 Example:
     python -m benchmarks --tier quick --jobs 2
@@ -37,7 +39,15 @@ from typing import Any  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 #: Other engineers' benchmarks the full tier gathers (run as ``python -m benchmarks.<name>``).
-COLLECTED = ("overhead", "ray_overhead", "ray_scale", "asha_bench", "report_bench", "journal_bench")
+COLLECTED = (
+    "overhead",
+    "ray_overhead",
+    "ray_scale",
+    "asha_bench",
+    "report_bench",
+    "journal_bench",
+    "quality.suggest_cost",
+)
 
 
 def _clean(obj: Any) -> Any:
@@ -85,8 +95,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--problems", help="comma-separated subset of the tier's problems")
     parser.add_argument("--methods", help="comma-separated subset of the methods")
     parser.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
-    parser.add_argument("--budgets", help="comma-separated budgets, e.g. 20,50")
+    parser.add_argument("--budgets", help="comma-separated budgets, e.g. 15,30")
+    parser.add_argument("--workers", help="comma-separated worker counts, e.g. 1,4")
+    parser.add_argument("--baseline-seeds", type=int, help="seeds of the random baseline")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        help="README whose quality block gets the headline (default: the repository's README.md "
+        "for the quick and full tiers, none otherwise)",
+    )
     parser.add_argument("--fresh", action="store_true", help="ignore finished runs on disk")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: report the finished runs on disk (says how many are missing)",
+    )
     parser.add_argument(
         "--no-collect",
         action="store_true",
@@ -116,15 +140,17 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.quality.harness import TIERS, run_tier, select, validate
     from benchmarks.quality.methods import RANDOM_BASELINE
     from benchmarks.quality.report import machine, render, write_section
-    from benchmarks.quality.scoring import summarize
 
     budgets = [int(b) for b in _csv(args.budgets)] if args.budgets else None
+    workers = [int(w) for w in _csv(args.workers)] if args.workers else None
     tier = select(
         TIERS[args.tier],
         problems=_csv(args.problems),
         methods=_csv(args.methods),
         seeds=args.seeds,
         budgets=budgets,
+        workers=workers,
+        baseline_seeds=args.baseline_seeds,
     )
     if RANDOM_BASELINE not in tier.methods:
         tier = select(tier, methods=(*tier.methods, RANDOM_BASELINE))
@@ -138,9 +164,18 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         flush=True,
     )
     start = time.perf_counter()
-    runs = run_tier(tier, jobs=args.jobs, runs_file=runs_file, fresh=args.fresh, progress=_progress)
+    runs = run_tier(
+        tier,
+        jobs=args.jobs,
+        runs_file=runs_file,
+        fresh=args.fresh,
+        progress=_progress,
+        run_missing=not args.report_only,
+    )
+    missing = len(tier.tasks()) - len(runs)
+    runs, dropped = complete_groups(runs, tier)
     wall = time.perf_counter() - start
-    summary = summarize(runs, tier.budgets, baseline=RANDOM_BASELINE)
+    summary = summarize_splits(runs, tier)
     now = datetime.now(timezone.utc)
     try:
         shown = json_path.resolve().relative_to(HERE.parent)
@@ -151,12 +186,22 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
         problems=tier.problems,
         methods=tier.methods,
         seeds=tier.seeds,
+        baseline_seeds=tier.seeds_of(RANDOM_BASELINE),
         budgets=tier.budgets,
+        workers=tier.workers,
         runs=runs,
         summary=summary,
         wall_seconds=wall,
         jobs=args.jobs,
-        notes=tier.notes,
+        notes=tier.notes
+        + (
+            f" **Partial: {missing} of {len(tier.tasks())} runs had not finished; only the "
+            "(problem, workers) pairs whose every run finished are scored"
+            + (f" (left out: {', '.join(dropped)})" if dropped else "")
+            + ".**"
+            if missing
+            else ""
+        ),
         json_path=str(shown),
         when=now,
     )
@@ -172,20 +217,69 @@ def run_quality(args: argparse.Namespace) -> dict[str, Any]:
             "seeds": tier.seeds,
             "budgets": tier.budgets,
             "n_trials": tier.n_trials,
-            "capped": tier.capped,
+            "workers": tier.workers,
+            "baseline_seeds": tier.seeds_of(RANDOM_BASELINE),
             "baseline": RANDOM_BASELINE,
             "jobs": args.jobs,
         },
         "wall_seconds": wall,
+        "missing_runs": missing,
         "summary": summary,
         "runs": runs,
     }
     json_path.write_text(json.dumps(_clean(payload), indent=1) + "\n")
-    for budget, s in summary.items():
-        top = ", ".join(f"{m} {v:.1f}" for _, m, v in s["ranking"][:4])
-        print(f"budget {budget}: {top}", flush=True)
+    for split, by_workers in summary.items():
+        for w, part in by_workers.items():
+            for budget, s in part["trials"].items():
+                top = ", ".join(f"{m} {v:.1f}" for _, m, v in s["ranking"][:5])
+                print(f"{split}, {w} worker(s), budget {budget}: {top}", flush=True)
     print(f"wrote {args.out} and {json_path} ({wall / 60:.1f} min)", flush=True)
+    readme = args.readme
+    if readme is None and tier.name in ("quick", "full"):
+        readme = HERE.parent / "README.md"
+    if readme is not None:
+        from benchmarks.quality.readme import copy_claim
+
+        copy_claim(json_path, readme)
+        print(f"copied the headline into {readme}", flush=True)
     return payload
+
+
+def complete_groups(
+    runs: list[dict[str, Any]], tier: Any
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The runs of the (problem, workers) pairs whose every task finished, and the names
+    (``problem@workers``) of the pairs left out."""
+    expected: dict[tuple[str, int], int] = {}
+    for p, _, _, w in tier.tasks():
+        expected[(p, w)] = expected.get((p, w), 0) + 1
+    found: dict[tuple[str, int], int] = {}
+    for r in runs:
+        key = (r["problem"], int(r["workers"]))
+        found[key] = found.get(key, 0) + 1
+    keep = {k for k, n in expected.items() if found.get(k, 0) == n}
+    dropped = [f"{p}@{w}" for (p, w) in expected if (p, w) not in keep and (p, w) in found]
+    return [r for r in runs if (r["problem"], int(r["workers"])) in keep], dropped
+
+
+def summarize_splits(runs: list[dict[str, Any]], tier: Any) -> dict[str, Any]:
+    """split -> str(workers) -> ``{"trials": summary, "time": summary}`` (time: several
+    workers only)."""
+    from benchmarks.quality.methods import RANDOM_BASELINE
+    from benchmarks.quality.problems import SPLIT
+    from benchmarks.quality.scoring import summarize
+
+    out: dict[str, Any] = {}
+    for split, names in SPLIT.items():
+        for w in tier.workers:
+            mine = [r for r in runs if r["problem"] in names and int(r["workers"]) == w]
+            if not any(r["method"] == RANDOM_BASELINE for r in mine):
+                continue
+            part = {"trials": summarize(mine, tier.budgets, baseline=RANDOM_BASELINE)}
+            if w > 1:
+                part["time"] = summarize(mine, tier.budgets, baseline=RANDOM_BASELINE, by="time")
+            out.setdefault(split, {})[str(w)] = part
+    return out
 
 
 def run_collected(args: argparse.Namespace) -> None:
@@ -201,7 +295,7 @@ def run_collected(args: argparse.Namespace) -> None:
     for name in COLLECTED:
         parts.append(f"### `{name}`")
         parts.append("")
-        if not (HERE / f"{name}.py").exists():
+        if not (HERE / f"{name.replace('.', '/')}.py").exists():
             parts += ["Not run: the module is missing.", ""]
             continue
         print(f"running benchmarks.{name} ...", flush=True)

@@ -1,8 +1,7 @@
 """Copy the README's benchmark numbers from the generated results files; none is typed by hand.
 
 The paragraph between ``<!-- numbers:start -->`` and ``<!-- numbers:end -->`` in README.md is
-rendered from ``benchmarks/results/quality_quick.json`` (``python -m benchmarks --tier quick``),
-``benchmarks/results/overhead.json`` (``python -m benchmarks.overhead``) and
+rendered from ``benchmarks/results/overhead.json`` (``python -m benchmarks.overhead``) and
 ``benchmarks/results/ray_overhead.json`` (``python -m benchmarks.ray_overhead``). Run:
 
     python -m benchmarks.readme_numbers          # rewrite the paragraph
@@ -25,13 +24,6 @@ HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 RESULTS = HERE / "results"
 START, END = "<!-- numbers:start -->", "<!-- numbers:end -->"
-BAYES = "hpsearch:bayes"
-PEERS = {
-    "optuna:gp": "Optuna's GPSampler",
-    "optuna:tpe": "Optuna's TPESampler",
-    "skopt:gp_minimize": "scikit-optimize's `gp_minimize`",
-    "sklearn:random": "scikit-learn's `RandomizedSearchCV`",
-}
 OPTUNA_JOURNAL = "Optuna, RandomSampler, JournalFileBackend"
 HPSEARCH_JOURNAL = "hpsearch, random, journal study (fsync per trial)"
 TUNE_REUSE = "Ray Tune 2.60, `reuse_actors=True`"
@@ -39,35 +31,12 @@ ENGINE = '`hpsearch.run(executor="ray")`, 2 workers, journal on disk'
 
 
 def load_results(folder: Path = RESULTS) -> dict[str, Any]:
-    """The three results files the paragraph is made from."""
+    """The results files the paragraph is made from (search quality has its own block, written
+    by ``python -m benchmarks.quality.readme``)."""
     return {
         name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-        for name in ("quality_quick", "overhead", "ray_overhead")
+        for name in ("overhead", "ray_overhead")
     }
-
-
-def _ordinal(n: int) -> str:
-    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
-
-
-def _quality(quality: Mapping[str, Any]) -> str:
-    summary, config = quality["summary"], quality["config"]
-    budgets = [str(b) for b in config["budgets"]]
-    ranks, scores, peers = [], [], []
-    for budget in budgets:
-        ranking = summary[budget]["ranking"]
-        rank, _, score = next(r for r in ranking if r[1] == BAYES)
-        ranks.append(_ordinal(rank))
-        scores.append(f"{score:.0f}")
-        _, peer, peer_score = next(r for r in ranking if r[1] in PEERS)
-        peers.append(f"{peer_score:.0f} for {PEERS[peer]} at {budget}")
-    rank_text = ranks[0] if len(set(ranks)) == 1 else " and ".join(ranks)
-    return (
-        f"On the quick benchmark tier ({len(config['problems'])} problems, {config['seeds']} "
-        "seeds, scored so that 0 = random search and 100 = the best value any method found), "
-        f"the default `bayes` strategy ranks {rank_text} at {' and '.join(budgets)} trials "
-        f"(scores {' and '.join(scores)}; the best peer: {', '.join(peers)})."
-    )
 
 
 def _overhead(overhead: Mapping[str, Any], ray: Mapping[str, Any]) -> str:
@@ -76,8 +45,9 @@ def _overhead(overhead: Mapping[str, Any], ray: Mapping[str, Any]) -> str:
     ray_rows = {r["configuration"]: r for r in ray["rows"]}
     engine, tune = ray_rows[ENGINE], ray_rows.get(TUNE_REUSE)
     text = (
-        f" Its own overhead per trial is {ours['ratio_vs_optuna_journal']:.2f}x Optuna's with a "
-        f"journal file ({ours['ms_per_trial']:.1f} ms against {optuna['ms_per_trial']:.1f} ms, "
+        "hpsearch's own overhead per trial is "
+        f"{ours['ratio_vs_optuna_journal']:.2f}x Optuna's with a journal file "
+        f"({ours['ms_per_trial']:.1f} ms against {optuna['ms_per_trial']:.1f} ms, "
         f"durable, {overhead['trials']} trials), and on Ray "
         f"{engine['marginal_s'] * 1e3:.1f} ms per trial marginal "
         f"({engine['with_startup_s'] * 1e3:.1f} ms with start-up, {engine['trials']} trials)"
@@ -98,14 +68,9 @@ def _overhead(overhead: Mapping[str, Any], ray: Mapping[str, Any]) -> str:
 
 def render(results: Mapping[str, Any]) -> str:
     """The README paragraph for these results (wrapped at 100 columns)."""
-    quality = results["quality_quick"]
-    minutes = quality["wall_seconds"] / 60
     text = (
-        _quality(quality)
-        + _overhead(results["overhead"], results["ray_overhead"])
-        + " Tables, what we changed to get there, and how to reproduce them "
-        f"(`python -m benchmarks --tier quick`, {minutes:.0f} minutes with "
-        f"{quality['config']['jobs']} jobs when last run) are in "
+        _overhead(results["overhead"], results["ray_overhead"])
+        + " Tables and how to reproduce them are in "
         "[benchmarks/RESULTS.md](benchmarks/RESULTS.md); these numbers are copied from "
         "`benchmarks/results/*.json` by `python -m benchmarks.readme_numbers`."
     )

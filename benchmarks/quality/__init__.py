@@ -1,8 +1,12 @@
-"""Search-quality benchmark: hpsearch's strategies against Optuna, scikit-optimize, scikit-learn.
+"""Search-quality benchmark: hpsearch's ``bayes`` against Optuna, scikit-optimize, Hyperopt,
+SMAC3, HEBO, CMA-ES and random search, sequential and with parallel workers.
 
-``problems`` (synthetic functions and scikit-learn tuning tasks), ``methods`` (who searches),
-``harness`` (tiers, runs in worker processes, resumable), ``scoring`` (normalized scores, means,
-standard errors, ranks, wins) and ``report`` (the markdown written to ``benchmarks/RESULTS.md``).
+``problems`` (the registry and the fixed dev/test split of ``synthetic``, ``tabular`` and
+``bayesmark`` problems), ``methods`` and ``peers`` (who searches), ``simulate`` (simulated
+trial durations, asynchronous and batch workers), ``harness`` (tiers, runs in worker processes,
+resumable), ``scoring`` (normalized scores, means, standard errors, ranks, equal-time scores),
+``report`` (the markdown written to ``benchmarks/RESULTS.md``) and ``readme`` (the headline
+copied into ``README.md``).
 Run it with ``python -m benchmarks --tier quick``.
 """
 

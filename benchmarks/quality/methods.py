@@ -1,24 +1,24 @@
-"""The methods compared: hpsearch's strategies and the tools a user would pick instead.
+"""The methods compared: hpsearch's strategies and the optimizers a user would pick instead.
 
-Every method is a function ``(problem, seed, n_trials, capped) -> list of values`` (one value per
-trial, in the order evaluated; ``nan`` for a failed trial) and calls ``problem.evaluate`` itself,
-so all methods see the same objective.
+Every method is a :class:`Method`: ``run(problem, seed, n_trials, workers) -> (values, times)``
+(values in order of completion, ``nan`` for a failed trial; simulated finish times, see
+:mod:`.simulate`). All call ``problem.evaluate``, so all see the same objective. Peers run at
+their documented defaults (seeded); :data:`NOTES` says where a peer needed anything more.
 
-- ``hpsearch:<strategy>``: :func:`hpsearch.strategies.make_strategy` driven by ask/tell, with
-  ``budget`` = the run's trial count (the automatic ``bayes`` choice and startup sizes see it).
-- ``optuna:tpe`` / ``optuna:gp``: Optuna's default ``TPESampler`` / ``GPSampler`` (seeded).
-- ``skopt:gp_minimize``: scikit-optimize's ``gp_minimize`` with its defaults.
-- ``sklearn:random``: ``RandomizedSearchCV`` (sklearn problems) or ``ParameterSampler`` with
-  scipy distributions (synthetic ones), i.e. uniform random search as scikit-learn does it.
-
-``skopt:gp_minimize`` keeps its own default acquisition optimizer in every tier (``capped``
-changes nothing for it).
+- ``hpsearch:<strategy>``: :func:`hpsearch.strategies.make_strategy` driven by ask/tell with
+  ``budget`` = the run's trial count and ``workers`` (running trials stay pending).
+- ``optuna:tpe`` / ``optuna:gp`` / ``optuna:cmaes``: Optuna's ``TPESampler`` (its default
+  ``constant_liar=True`` handles running trials), ``GPSampler``, ``CmaEsSampler``, ask/tell.
+- ``skopt:gp_minimize``: scikit-optimize's ``gp_minimize``, defaults (its acquisition
+  optimizer too); sequential only.
+- ``sklearn:random``: ``RandomizedSearchCV`` / ``ParameterSampler``; sequential only.
+- ``hyperopt:tpe``, ``smac:hpo``, ``smac:bb``, ``hebo``: see :mod:`.peers`.
 
 Example:
     >>> from benchmarks.quality.problems import get_problem
-    >>> values = run_method("hpsearch:random", get_problem("branin"), seed=0, n_trials=3)
-    >>> len(values)
-    3
+    >>> values, times = run_method("hpsearch:random", get_problem("branin"), seed=0, n_trials=3)
+    >>> len(values), times == sorted(times)
+    (3, True)
 """
 
 from __future__ import annotations
@@ -26,205 +26,136 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from benchmarks.quality import peers
 from benchmarks.quality.problems import Problem
+from benchmarks.quality.simulate import Run, drive, safe, timed
 
-__all__ = ["HPSEARCH_STRATEGIES", "METHODS", "RANDOM_BASELINE", "run_method"]
+__all__ = ["HPSEARCH_STRATEGIES", "METHODS", "NOTES", "RANDOM_BASELINE", "Method", "run_method"]
 
 HPSEARCH_STRATEGIES = ("bayes", "tpe", "gp", "skopt", "random", "sobol")
 #: The method whose mean best value is the 0 of the normalized score.
 RANDOM_BASELINE = "hpsearch:random"
 
 
-def _space(problem: Problem) -> Any:
+@dataclass(frozen=True)
+class Method:
+    """One method: ``run(problem, seed, n_trials, workers)``; ``parallel``: it can run with
+    several workers (else only ``workers == 1``)."""
+
+    run: Callable[[Problem, int, int, int], Run]
+    parallel: bool = True
+
+
+def space_of(problem: Problem) -> Any:
     import hpsearch
 
-    return hpsearch.load_space(problem.space_dict)
-
-
-def _safe(problem: Problem, params: dict[str, Any]) -> float:
-    try:
-        value = float(problem.evaluate(params))
-    except Exception:  # a failed trial: recorded as nan, the method goes on
-        return math.nan
-    return value if math.isfinite(value) else math.nan
+    return hpsearch.load_space(problem.space_dict).space
 
 
 # -- hpsearch ------------------------------------------------------------------------------
-def _hpsearch(strategy: str) -> Callable[..., list[float]]:
-    def run(problem: Problem, seed: int, n_trials: int, capped: bool = False) -> list[float]:
+class _Strategy:
+    def __init__(self, problem: Problem, strategy: str, seed: int, n: int, workers: int) -> None:
+        import hpsearch
         from hpsearch.strategies import make_strategy
 
-        s = make_strategy(_space(problem), name=strategy, seed=seed, budget=n_trials)
-        values = []
-        for _ in range(n_trials):
-            suggestion = s.ask()
-            value = _safe(problem, suggestion.params)
-            if math.isnan(value):
-                s.tell(suggestion, state="FAILED")
-            else:
-                s.tell(suggestion, value)
-            values.append(value)
-        return values
+        config = hpsearch.load_space(problem.space_dict)
+        self.s = make_strategy(config, name=strategy, seed=seed, budget=n, workers=workers)
 
-    run.__name__ = f"hpsearch_{strategy}"
-    return run
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        suggestion = self.s.ask()
+        return suggestion, suggestion.params
+
+    def tell(self, token: Any, value: float) -> None:
+        if math.isnan(value):
+            self.s.tell(token, state="FAILED")
+        else:
+            self.s.tell(token, value)
+
+
+def _hpsearch(strategy: str) -> Method:
+    def run(problem: Problem, seed: int, n_trials: int, workers: int = 1) -> Run:
+        return drive(
+            lambda w: _Strategy(problem, strategy, seed, n_trials, w), problem, n_trials, workers
+        )
+
+    return Method(run)
 
 
 # -- Optuna --------------------------------------------------------------------------------
-def _optuna(kind: str) -> Callable[..., list[float]]:
-    def run(problem: Problem, seed: int, n_trials: int, capped: bool = False) -> list[float]:
+class _Optuna:
+    def __init__(self, problem: Problem, kind: str, seed: int) -> None:
         import optuna
 
-        from hpsearch.strategies import suggest
-
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        space = _space(problem)
+        self.space = space_of(problem)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if kind == "tpe":
-                sampler = optuna.samplers.TPESampler(seed=seed)
-            else:
-                sampler = optuna.samplers.GPSampler(seed=seed)
-            study = optuna.create_study(sampler=sampler)
-            values: list[float] = []
+            sampler = {
+                "tpe": optuna.samplers.TPESampler,
+                "gp": optuna.samplers.GPSampler,
+                "cmaes": optuna.samplers.CmaEsSampler,
+            }[kind](seed=seed)
+            self.study = optuna.create_study(sampler=sampler)
 
-            def objective(trial: Any) -> float:
-                value = _safe(problem, suggest(trial, space.space))
-                values.append(value)
-                return value  # nan: Optuna records the trial as FAILED
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        from hpsearch.strategies import suggest
 
-            study.optimize(objective, n_trials=n_trials)
-        return values
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            trial = self.study.ask()
+            return trial, suggest(trial, self.space)
 
-    run.__name__ = f"optuna_{kind}"
-    return run
+    def tell(self, token: Any, value: float) -> None:
+        import optuna
+
+        if math.isnan(value):
+            self.study.tell(token, state=optuna.trial.TrialState.FAIL)
+        else:
+            self.study.tell(token, value)
+
+
+def _optuna(kind: str) -> Method:
+    def run(problem: Problem, seed: int, n_trials: int, workers: int = 1) -> Run:
+        return drive(lambda w: _Optuna(problem, kind, seed), problem, n_trials, workers)
+
+    return Method(run)
 
 
 # -- scikit-optimize -----------------------------------------------------------------------
-def _skopt_dimensions(problem: Problem) -> tuple[list[Any], list[Any]]:
-    """Every searched dimension (conditional ones too: skopt has no conditions)."""
-    import skopt
-
-    from hpsearch.space import Categorical, Float, Int
-
-    dims, names = [], []
-    for d in _space(problem).space.searched:
-        if isinstance(d, Categorical):
-            dims.append(skopt.space.Categorical(list(d.choices), name=d.name))
-        elif isinstance(d, Int):
-            dims.append(
-                skopt.space.Integer(
-                    int(d.low), int(d.high), prior="log-uniform" if d.log else "uniform"
-                )
-            )
-        elif isinstance(d, Float):
-            dims.append(
-                skopt.space.Real(d.low, d.high, prior="log-uniform" if d.log else "uniform")
-            )
-        else:  # pragma: no cover - the suite has no other kind
-            raise TypeError(f"unsupported dimension {d!r}")
-        names.append(d)
-    return dims, names
-
-
-def _active(problem: Problem, flat: dict[str, Any]) -> dict[str, Any]:
-    """Keep the parameters whose conditions hold (what hpsearch would hand a trial)."""
-    space = _space(problem)
-    params: dict[str, Any] = {}
-    for d in space.space.parameters:
-        if d.name in flat and space.space.is_active(d, params):
-            value = flat[d.name]
-            params[d.name] = value.item() if isinstance(value, np.generic) else value
-    return params
-
-
-def skopt_gp_minimize(
-    problem: Problem, seed: int, n_trials: int, capped: bool = False
-) -> list[float]:
+def skopt_gp_minimize(problem: Problem, seed: int, n_trials: int, workers: int = 1) -> Run:
     from skopt import gp_minimize
 
-    dims, spec = _skopt_dimensions(problem)
-    values: list[float] = []
+    dims, spec = peers.skopt_dimensions(problem)
+    pairs: list[tuple[dict[str, Any], float]] = []
 
     def objective(x: list[Any]) -> float:
-        value = _safe(problem, _active(problem, {d.name: v for d, v in zip(spec, x)}))
-        values.append(value)
+        params = peers.active(problem, {d.name: v for d, v in zip(spec, x)})
+        value = safe(problem, params)
+        pairs.append((params, value))
         # gp_minimize cannot skip a failed point: tell it the worst value seen so far.
-        seen = [v for v in values if not math.isnan(v)]
+        seen = [v for _, v in pairs if not math.isnan(v)]
         return value if not math.isnan(value) else (max(seen) if seen else 1e12)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        options: dict[str, Any] = {}  # its own default acquisition optimizer, capped or not
-        gp_minimize(
-            objective,
-            dims,
-            n_calls=n_trials,
-            random_state=seed,
-            n_initial_points=min(10, n_trials),
-            **options,
-        )
-    return values
+        gp_minimize(objective, dims, n_calls=n_trials, random_state=seed)
+    return timed(pairs)
 
 
 # -- scikit-learn random search ------------------------------------------------------------
-def _scipy_distribution(d: Any) -> Any:
-    from scipy import stats
-
-    from hpsearch.space import Categorical, Float, Int
-
-    if isinstance(d, Categorical):
-        return list(d.choices)
-    if isinstance(d, Int):
-        if d.log:
-            return list(range(int(d.low), int(d.high) + 1))
-        return stats.randint(int(d.low), int(d.high) + 1)
-    if isinstance(d, Float):
-        if d.log:
-            return stats.loguniform(d.low, d.high)
-        return stats.uniform(d.low, d.high - d.low)
-    raise TypeError(f"unsupported dimension {d!r}")  # pragma: no cover
-
-
-def param_distributions(problem: Problem) -> list[dict[str, Any]]:
-    """The space as scikit-learn ``param_distributions`` (one dict per conditional branch).
-
-    Conditions must be one level deep on one categorical parent (as in this suite); each of
-    the parent's choices gets its own dict holding the dimensions active under it, so
-    ``ParameterSampler`` draws the branch uniformly, then its parameters.
-    """
-    from hpsearch.space import Categorical
-
-    space = _space(problem)
-    searched = space.space.searched
-    parents = sorted({c.parent for d in searched for c in d.when})
-    if not parents:
-        return [{d.name: _scipy_distribution(d) for d in searched}]
-    if len(parents) > 1 or not isinstance(space.space[parents[0]], Categorical):
-        raise ValueError(f"{problem.name}: only one categorical parent is supported")
-    parent = space.space[parents[0]]
-    branches = []
-    for choice in parent.choices:
-        given = {parent.name: choice}
-        branch: dict[str, Any] = {parent.name: [choice]}
-        for d in searched:
-            if d.name != parent.name and all(c.holds(given) for c in d.when):
-                branch[d.name] = _scipy_distribution(d)
-        branches.append(branch)
-    return branches
-
-
-def sklearn_random(problem: Problem, seed: int, n_trials: int, capped: bool = False) -> list[float]:
+def sklearn_random(problem: Problem, seed: int, n_trials: int, workers: int = 1) -> Run:
     from sklearn.model_selection import ParameterSampler, RandomizedSearchCV
 
-    dists = param_distributions(problem)
+    dists = peers.param_distributions(problem)
     if problem.sklearn is None:
         sampler = ParameterSampler(dists, n_iter=n_trials, random_state=seed)
-        return [_safe(problem, _active(problem, dict(p))) for p in sampler]
+        points = [peers.active(problem, dict(p)) for p in sampler]
+        return timed([(p, safe(problem, p)) for p in points])
     estimator, x, y, cv, scoring = problem.sklearn()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -241,26 +172,48 @@ def sklearn_random(problem: Problem, seed: int, n_trials: int, capped: bool = Fa
         )
         search.fit(x, y)
     scores = np.asarray(search.cv_results_["mean_test_score"], dtype=float)
-    return [-float(s) if math.isfinite(s) else math.nan for s in scores]
+    params = [dict(p) for p in search.cv_results_["params"]]
+    return timed([(p, -float(s) if math.isfinite(s) else math.nan) for p, s in zip(params, scores)])
 
 
-METHODS: dict[str, Callable[..., list[float]]] = {
+METHODS: dict[str, Method] = {
     **{f"hpsearch:{name}": _hpsearch(name) for name in HPSEARCH_STRATEGIES},
     "optuna:tpe": _optuna("tpe"),
     "optuna:gp": _optuna("gp"),
-    "skopt:gp_minimize": skopt_gp_minimize,
-    "sklearn:random": sklearn_random,
+    "optuna:cmaes": _optuna("cmaes"),
+    "skopt:gp_minimize": Method(skopt_gp_minimize, parallel=False),
+    "sklearn:random": Method(sklearn_random, parallel=False),
+    "hyperopt:tpe": Method(peers.hyperopt_tpe, parallel=False),
+    "smac:hpo": Method(peers.smac_method("hpo")),
+    "smac:bb": Method(peers.smac_method("bb")),
+    "hebo": Method(peers.hebo_method),
+}
+
+#: What each peer needed beyond its defaults, and why (shown in the results header).
+NOTES: dict[str, str] = {
+    "optuna:cmaes": "categorical parameters are drawn by its default independent (random) "
+    "sampler, as CMA-ES has no categoricals",
+    "skopt:gp_minimize": "no conditions in scikit-optimize: it searches every parameter, the "
+    "objective gets the active ones; a failed trial is told the worst value seen",
+    "hyperopt:tpe": "conditions as `hp.choice` over the parent's branches (hyperopt's own way)",
+    "smac:hpo": "`HyperparameterOptimizationFacade`, ask/tell, `deterministic=True` (the "
+    "objectives are deterministic); parallel: several asks before the tells",
+    "smac:bb": "`BlackBoxFacade`, as `smac:hpo`",
+    "hebo": "no conditions in HEBO: every parameter searched, the active ones evaluated; "
+    "parallel: `suggest(n_suggestions=workers)` batches; failed trials told the worst value",
 }
 
 
-def run_method(
-    name: str, problem: Problem, *, seed: int, n_trials: int, capped: bool = False
-) -> list[float]:
-    """Run method ``name`` on ``problem`` for ``n_trials`` trials; the values in trial order.
+def run_method(name: str, problem: Problem, *, seed: int, n_trials: int, workers: int = 1) -> Run:
+    """Run method ``name`` on ``problem``: values and simulated finish times.
 
     Raises:
         KeyError: unknown method (the message lists them).
+        ValueError: a sequential-only method asked for several workers.
     """
     if name not in METHODS:
         raise KeyError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
-    return METHODS[name](problem, seed, n_trials, capped)
+    method = METHODS[name]
+    if workers > 1 and not method.parallel:
+        raise ValueError(f"{name} runs one trial at a time (asked for {workers} workers)")
+    return method.run(problem, seed, n_trials, workers)

@@ -15,6 +15,11 @@ Pure functions on plain dicts, so they can be checked on hand-made numbers.
 - **Suite score** of a method: for each seed, the mean of its scores over problems; then mean
   and standard error (``std(ddof=1) / sqrt(n)``) over seeds.
 - **Wins**: on each problem, the method(s) with the highest mean score (ties all win).
+- **Mean rank**: on each problem, methods ranked by mean score (1 = best, ties share the
+  better rank); then the mean over problems.
+- **Equal wall time** (``by="time"``): budget ``b`` becomes a time limit, the median over the
+  baseline's seeds of the simulated time at which its ``b``-th trial finished; a run's best is
+  then its lowest value among the trials finished by that time.
 
 Example:
     >>> normalize({"random": {0: 4.0, 1: 6.0}, "bayes": {0: 1.0, 1: 3.0}}, baseline="random")
@@ -28,7 +33,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "best_by_time",
     "best_so_far",
+    "mean_ranks",
     "mean_se",
     "normalize",
     "rank",
@@ -49,6 +56,42 @@ def best_so_far(values: Sequence[float], budget: int) -> float:
     """
     finite = [v for v in values[:budget] if v is not None and math.isfinite(v)]
     return min(finite) if finite else math.nan
+
+
+def best_by_time(values: Sequence[float], times: Sequence[float], limit: float) -> float:
+    """The lowest finite value among the trials finished by ``limit`` (``nan`` when none).
+
+    Example:
+        >>> best_by_time([3.0, 1.0, 0.5], [1.0, 2.5, 4.0], 3.0)
+        1.0
+    """
+    finite = [v for v, t in zip(values, times) if t <= limit and v is not None and math.isfinite(v)]
+    return min(finite) if finite else math.nan
+
+
+def mean_ranks(per_problem_means: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """Per method: its rank on each problem (by mean score, 1 = best), averaged over problems.
+
+    Example:
+        >>> mean_ranks({"p1": {"a": 90.0, "b": 50.0}, "p2": {"a": 70.0, "b": 80.0}})
+        {'a': 1.5, 'b': 1.5}
+    """
+    methods = sorted({m for means in per_problem_means.values() for m in means})
+    ranks: dict[str, list[float]] = {m: [] for m in methods}
+    for means in per_problem_means.values():
+        for place, method, _ in rank(dict(means)):
+            ranks[method].append(float(place))
+    return {m: sum(r) / len(r) if r else math.nan for m, r in ranks.items()}
+
+
+def _time_limits(runs: Sequence[Mapping[str, Any]], budget: int, baseline: str) -> dict[str, float]:
+    """Per problem: the median finish time of the baseline's ``budget``-th trial."""
+    out: dict[str, list[float]] = {}
+    for r in runs:
+        times = r.get("times") or []
+        if r["method"] == baseline and len(times) >= budget:
+            out.setdefault(r["problem"], []).append(float(times[budget - 1]))
+    return {p: sorted(ts)[len(ts) // 2] for p, ts in out.items()}
 
 
 def mean_se(xs: Iterable[float]) -> tuple[float, float]:
@@ -164,24 +207,36 @@ def wins(per_problem_means: Mapping[str, Mapping[str, float]]) -> dict[str, int]
 
 
 def summarize(
-    runs: Iterable[Mapping[str, Any]], budgets: Sequence[int], *, baseline: str
+    runs: Iterable[Mapping[str, Any]],
+    budgets: Sequence[int],
+    *,
+    baseline: str,
+    by: str = "trials",
 ) -> dict[str, Any]:
     """Everything the report shows, from run records (``problem``, ``method``, ``seed``,
-    ``values``), for each budget.
+    ``values``, and ``times`` for ``by="time"``), for each budget.
 
     Returns:
-        ``{str(budget): {"best", "scores", "problem_means", "suite", "ranking", "wins"}}`` where
-        ``best``/``scores`` are problem -> method -> seed -> number, ``problem_means`` is
-        problem -> method -> [mean, se], ``suite`` method -> [mean, se], ``ranking`` a list of
-        ``[rank, method, mean]`` and ``wins`` method -> count.
+        ``{str(budget): {"best", "scores", "problem_means", "suite", "ranking", "wins",
+        "mean_rank", "limits"}}`` where ``best``/``scores`` are problem -> method -> seed ->
+        number, ``problem_means`` is problem -> method -> [mean, se], ``suite`` method ->
+        [mean, se], ``ranking`` a list of ``[rank, method, mean]``, ``wins`` method -> count,
+        ``mean_rank`` method -> mean rank over problems and ``limits`` problem -> time limit
+        (``by="time"`` only).
     """
     runs = list(runs)
     out: dict[str, Any] = {}
     for budget in budgets:
         best: dict[str, dict[str, dict[int, float]]] = {}
+        limits = _time_limits(runs, budget, baseline) if by == "time" else {}
         for r in runs:
             problem = best.setdefault(r["problem"], {})
-            problem.setdefault(r["method"], {})[int(r["seed"])] = best_so_far(r["values"], budget)
+            if by == "time":
+                limit = limits.get(r["problem"], math.nan)
+                value = best_by_time(r["values"], r.get("times") or [], limit)
+            else:
+                value = best_so_far(r["values"], budget)
+            problem.setdefault(r["method"], {})[int(r["seed"])] = value
         scores = {p: normalize(b, baseline=baseline) for p, b in best.items() if baseline in b}
         problem_means = {
             p: {m: mean_se(s.values()) for m, s in sc.items()} for p, sc in scores.items()
@@ -198,5 +253,9 @@ def summarize(
             "wins": wins(
                 {p: {m: ms[0] for m, ms in pm.items()} for p, pm in problem_means.items()}
             ),
+            "mean_rank": mean_ranks(
+                {p: {m: ms[0] for m, ms in pm.items()} for p, pm in problem_means.items()}
+            ),
+            "limits": limits,
         }
     return out

@@ -6,7 +6,7 @@ The rule (:func:`choose_bayes`), first match wins:
    tried once; nothing a model could do is cheaper).
 2. Several metrics -> ``tpe`` when the budget is at most 200 trials, else ``nsga2`` (also
    when there is no trial budget): NSGA-II needs many generations to pay off.
-3. No conditions, 1 to 20 searched parameters of which at least one is a float (the rest
+3. No conditions, 1 to 32 searched parameters of which at least one is a float (the rest
    floats, ints or categoricals) and a budget of at most 200 trials -> ``gp``: Gaussian
    processes are the most sample-efficient on small problems, and their cost per trial
    (~0.1-0.2 s on 2 cores) grows with the trial count.
@@ -20,6 +20,11 @@ tpe 0.25, gp 0.70 (GP draws conditional parameters at random). Two metrics, 40 t
 hypervolume (higher is better): random 375, nsga2 376, tpe 390, gp 395 at ~0.45 s per trial.
 On k-NN tuning (ints and categoricals only; ``python -m benchmarks --tier quick``, 5 seeds,
 normalized score, higher is better) tpe scored 1 and 67 at 20 and 50 trials, gp -46 and -155.
+
+On the benchmark's ``dev`` split (``python -m benchmarks --tier full --problems
+highdim24,mixed_ackley``, 3 seeds, 30 trials, normalized score) gp scored 52 and tpe 28 on
+24 parameters (16 floats, 8 ints), so the GP limit went from 20 to 32 parameters; gp costs
+0.64 CPU-s per suggestion at 200 trials of 20 parameters (``benchmarks.quality.suggest_cost``).
 
 ``n_startup_trials`` is passed on to tpe and gp; when the rule picks grid or nsga2 (no startup
 phase) it is refused rather than ignored.
@@ -47,7 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["BayesStrategy", "choose_bayes"]
 
 MODEL_BUDGET = 200
-GP_MAX_DIMS = 20
+GP_MAX_DIMS = 32
 _CHOICES: dict[str, type[Strategy]] = {
     "grid": GridStrategy,
     "gp": GPStrategy,

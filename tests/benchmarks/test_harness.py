@@ -22,7 +22,7 @@ from benchmarks.quality import (
     summarize,
     wins,
 )
-from benchmarks.quality.methods import param_distributions
+from benchmarks.quality.peers import param_distributions
 from benchmarks.quality.report import replace_block, write_section
 
 TINY = Tier(
@@ -31,6 +31,7 @@ TINY = Tier(
     methods=("hpsearch:random", "sklearn:random"),
     seeds=2,
     budgets=(5,),
+    baseline_seeds=2,
 )
 
 
@@ -133,7 +134,8 @@ def test_synthetic_problems_reach_their_known_optimum() -> None:
 
 def test_sklearn_random_search_runs_on_the_same_objective() -> None:
     problem = get_problem("elasticnet_diabetes")
-    values = run_method("sklearn:random", problem, seed=3, n_trials=3)
+    values, times = run_method("sklearn:random", problem, seed=3, n_trials=3)
+    assert times == sorted(times) and len(times) == 3
     from sklearn.model_selection import ParameterSampler
 
     for params, value in zip(
@@ -174,10 +176,12 @@ def test_command_writes_markdown_between_markers_and_json(tmp_path) -> None:
     text = out.read_text()
     assert "keep me" in text and "me too" in text and "\nold\n" not in text
     assert text.count("<!-- quality:start -->") == 1
-    assert "### Suite ranking" in text and "`hpsearch:random`" in text
+    assert "### `dev` split" in text and "`hpsearch:random`" in text
     data = json.loads(json_path.read_text())
     assert data["config"]["budgets"] == [5] and len(data["runs"]) == 8
-    random_scores = data["summary"]["5"]["scores"]["branin"]["hpsearch:random"]
+    random_scores = data["summary"]["dev"]["1"]["trials"]["5"]["scores"]["branin"][
+        "hpsearch:random"
+    ]
     assert sum(random_scores.values()) == pytest.approx(0.0, abs=1e-9)
     assert data["machine"]["cpu_count"] >= 1
 
@@ -218,11 +222,197 @@ def test_unknown_names_and_bad_budgets_are_refused(tmp_path, capsys) -> None:
     from benchmarks.quality import select
     from benchmarks.quality.harness import validate
 
-    with pytest.raises(KeyError, match="unknown method 'optuna:cmaes'"):
-        validate(select(TINY, methods=["optuna:cmaes"]))
+    with pytest.raises(KeyError, match="unknown method 'optuna:nope'"):
+        validate(select(TINY, methods=["optuna:nope"]))
+    with pytest.raises(ValueError, match="workers must be positive"):
+        validate(select(TINY, workers=[0]))
     with pytest.raises(ValueError, match="budgets and seeds must be positive"):
         validate(select(TINY, budgets=[0, 5]))
     out = tmp_path / "R.md"
     assert main(["--tier", "tiny", "--problems", "nope", "--out", str(out)]) == 2
     assert "unknown problem 'nope'" in capsys.readouterr().err
     assert not out.exists()
+
+
+# -- the split, simulated time, the peers ----------------------------------------------------
+def test_split_is_fixed_disjoint_and_keeps_every_problem_seen_before_in_dev() -> None:
+    from benchmarks.quality.problems import SEEN, SPLIT
+
+    dev, test = set(SPLIT["dev"]), set(SPLIT["test"])
+    assert not dev & test and dev | test == set(PROBLEMS)
+    assert set(SEEN) <= dev
+    sklearn_test = [p for p in test if PROBLEMS[p].kind == "sklearn"]
+    assert len([p for p in PROBLEMS.values() if p.kind == "sklearn"]) >= 24
+    assert len(sklearn_test) >= 24
+    assert len([p for p in PROBLEMS.values() if p.kind == "mixed"]) >= 4
+    # The rule is frozen: these names were test when the split was made.
+    assert {"camel", "nested_model", "int_rosenbrock4", "bm_knn_wine_acc"} <= test
+    assert {"mixed_ackley", "bm_knn_iris_acc"} <= dev
+
+
+class _Recorder:
+    """A fake asynchronous optimizer: hands out x = 0, 1, 2, ... and records what is pending."""
+
+    def __init__(self) -> None:
+        self.pending: set[int] = set()
+        self.most = 0
+        self.asked = 0
+
+    def ask(self):
+        token = self.asked
+        self.asked += 1
+        self.pending.add(token)
+        self.most = max(self.most, len(self.pending))
+        return token, {"x": float(token)}
+
+    def tell(self, token, value) -> None:
+        self.pending.remove(token)
+
+
+def test_async_simulation_keeps_every_worker_busy_and_orders_by_finish_time() -> None:
+    from benchmarks.quality.base import Problem
+    from benchmarks.quality.simulate import duration, run_async
+
+    problem = Problem("id", "synthetic", {}, lambda p: p["x"])
+    searcher = _Recorder()
+    values, times = run_async(problem, searcher, 12, workers=4)
+    assert searcher.most == 4 and not searcher.pending
+    assert sorted(values) == [float(i) for i in range(12)]
+    assert times == sorted(times)
+    # The first four start at 0: the first to finish is the shortest of them.
+    first = min(range(4), key=lambda i: duration({"x": float(i)}))
+    assert values[0] == float(first) and times[0] == pytest.approx(duration({"x": float(first)}))
+    one, one_times = run_async(problem, _Recorder(), 5, workers=1)
+    assert one == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert one_times[-1] == pytest.approx(sum(duration({"x": float(i)}) for i in range(5)))
+
+
+def test_equal_time_scoring_counts_only_trials_finished_in_time() -> None:
+    from benchmarks.quality.scoring import best_by_time, mean_ranks
+
+    runs = [
+        {"problem": "p", "method": "random", "seed": 0, "values": [5, 4, 3], "times": [1, 2, 3]},
+        {"problem": "p", "method": "random", "seed": 1, "values": [6, 5, 4], "times": [1, 2, 3]},
+        {"problem": "p", "method": "batch", "seed": 0, "values": [9, 1, 0], "times": [2, 4, 4]},
+    ]
+    s = summarize(runs, [2], baseline="random", by="time")
+    assert s["2"]["limits"] == {"p": 2}  # the median time of random's 2nd trial
+    assert s["2"]["best"]["p"]["batch"] == {0: 9}  # its good points finish too late
+    assert best_by_time([1.0, None, 0.5], [1.0, 2.0, 9.0], 5.0) == 1.0
+    # p: a 1st, b 2nd; q: a tie, both 1st.
+    assert mean_ranks({"p": {"a": 3.0, "b": 1.0}, "q": {"a": 1.0, "b": 1.0}}) == {
+        "a": 1.0,
+        "b": 1.5,
+    }
+
+
+def test_peers_get_the_conditions_their_own_spaces_can_express() -> None:
+    ConfigSpace = pytest.importorskip("ConfigSpace", reason="the bench extra is not installed")
+    pytest.importorskip("hyperopt", reason="the bench extra is not installed")
+
+    from benchmarks.quality.peers import configspace, hyperopt_space
+
+    cs = configspace(get_problem("conditional3"), seed=0)
+    assert len(cs.conditions) == 7  # every branch parameter depends on `branch`
+    config = dict(cs.sample_configuration())
+    assert {"branch"} < set(config) and all(
+        k.startswith(config["branch"][0]) or k == "branch" for k in config
+    )
+    assert isinstance(cs["b_x1"], ConfigSpace.UniformFloatHyperparameter)
+    space = hyperopt_space(get_problem("svm_digits"))
+    assert set(space) == {"C", "gamma", "_branch"}
+
+
+@pytest.mark.parametrize("method", ["hyperopt:tpe", "optuna:cmaes", "smac:hpo"])
+def test_peers_run_on_a_conditional_space(method) -> None:
+    pytest.importorskip(method.split(":")[0], reason="the bench extra is not installed")
+    problem = get_problem("conditional3")
+    values, times = run_method(method, problem, seed=0, n_trials=6)
+    assert len(values) == 6 and all(math.isfinite(v) for v in values)
+    assert times == sorted(times)
+
+
+def test_parallel_runs_pending_trials_and_sequential_only_peers_refuse() -> None:
+    values, _ = run_method("hpsearch:bayes", get_problem("branin"), seed=0, n_trials=8, workers=4)
+    assert len(values) == 8 and len(set(values)) == 8  # pending points were not re-suggested
+    with pytest.raises(ValueError, match="one trial at a time"):
+        run_method("skopt:gp_minimize", get_problem("branin"), seed=0, n_trials=4, workers=4)
+
+
+def test_readme_claim_is_copied_from_the_results_file(tmp_path) -> None:
+    from benchmarks.quality.readme import copy_claim
+
+    s = {
+        "ranking": [[1, "hpsearch:bayes", 60.0], [2, "optuna:tpe", 50.0]],
+        "suite": {"hpsearch:bayes": [60.0, 2.0], "optuna:tpe": [50.0, 3.0]},
+    }
+    data = {
+        "tier": "quick",
+        "date": "2026-12-03T19:00:00+00:00",
+        "config": {
+            "budgets": [15, 30],
+            "problems": ["camel", "branin"],
+            "seeds": 3,
+            "baseline_seeds": 20,
+        },
+        "summary": {"test": {"1": {"trials": {"30": s}}}},
+    }
+    json_path = tmp_path / "q.json"
+    json_path.write_text(json.dumps(data))
+    readme = tmp_path / "README.md"
+    readme.write_text("# X\n\n<!-- quality-claim:start -->\nold\n<!-- quality-claim:end -->\nend\n")
+    copy_claim(json_path, readme)
+    text = readme.read_text()
+    assert "old" not in text and text.endswith("end\n")
+    assert "(1 problems never looked at" in text
+    assert (
+        "with 1 worker `bayes` ranks 1st of 2 (60.0 ± 2.0; next: `optuna:tpe` 50.0 ± 3.0)" in text
+    )
+
+
+def test_skopt_runs_at_its_own_default_acquisition_optimizer(monkeypatch) -> None:
+    pytest.importorskip("skopt")
+    import skopt
+
+    seen = {}
+
+    def fake(func, dims, **kwargs):
+        seen.update(kwargs)
+        func([d.rvs(random_state=0)[0] for d in dims])
+
+    monkeypatch.setattr(skopt, "gp_minimize", fake)
+    values, _ = run_method("skopt:gp_minimize", get_problem("branin"), seed=0, n_trials=5)
+    assert len(values) == 1
+    assert seen == {"n_calls": 5, "random_state": 0}  # nothing else: skopt's defaults
+
+
+def test_a_partial_tier_scores_only_whole_problems() -> None:
+    from benchmarks.__main__ import complete_groups
+
+    tier = TINY
+    runs = run_tier(tier, jobs=1)
+    some = [r for r in runs if not (r["problem"] == "branin" and r["seed"] == 1)]
+    kept, dropped = complete_groups(some, tier)
+    assert {r["problem"] for r in kept} == {"elasticnet_diabetes"}
+    assert dropped == ["branin@1"]
+
+
+def test_suggest_cost_table_gives_ratios_to_bayes() -> None:
+    from benchmarks.quality.suggest_cost import table
+
+    text = table({"hpsearch:bayes": 0.5, "optuna:gp": 1.0, "smac:hpo": "ImportError: x"})
+    assert "| `optuna:gp` | 1.000 | 2.00 |" in text
+    assert "| `smac:hpo` | failed: ImportError: x | n/a |" in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["bm_linear_wine_nll", "bm_svm_iris_acc", "bm_ada_iris_nll", "bm_enet_diabetes_mae"],
+)
+def test_bayesmark_problems_evaluate_at_a_random_point(name) -> None:
+    import hpsearch
+    from hpsearch.strategies import RandomStrategy
+
+    problem = get_problem(name)
+    strategy = RandomStrategy(hpsearch.load_space(problem.space_dict).space, seed=1)
+    assert math.isfinite(problem.evaluate(strategy.ask().params))

@@ -19,12 +19,6 @@ def test_readme_numbers_match_the_results_files():
     assert readme_numbers.main(["--check"]) == 0
 
 
-def _bump_quality(r):
-    for summary in r["quality_quick"]["summary"].values():
-        for entry in summary["ranking"]:
-            entry[2] += 3.0
-
-
 def _bump_overhead(r):
     for row in r["overhead"]["rows"]:
         row["ms_per_trial"] += 1.0
@@ -37,11 +31,7 @@ def _bump_ray(r):
         row["with_startup_s"] += 0.001
 
 
-def _bump_wall(r):
-    r["quality_quick"]["wall_seconds"] += 300
-
-
-@pytest.mark.parametrize("bump", [_bump_quality, _bump_overhead, _bump_ray, _bump_wall])
+@pytest.mark.parametrize("bump", [_bump_overhead, _bump_ray])
 def test_the_paragraph_follows_each_results_file(bump):
     results = load_results()
     changed = copy.deepcopy(results)

@@ -113,3 +113,14 @@ def test_bayes_gp_runs_and_resumes_on_the_same_study():
     s = again.ask()
     again.tell(s, 0.0)
     assert len(again.study.trials) == 6
+
+
+def test_gp_up_to_32_parameters_then_tpe():
+    def floats(n):
+        return load_space(
+            {"parameters": {f"x{i}": {"type": "float", "low": 0, "high": 1} for i in range(n)}}
+        )
+
+    assert choose_bayes(floats(24), 30) == "gp"  # the dev split's highdim24 case
+    assert choose_bayes(floats(32), 30) == "gp"
+    assert choose_bayes(floats(33), 30) == "tpe"
