@@ -184,16 +184,16 @@ def test_model_proposals_beat_random_sampling_on_a_learning_curve() -> None:
 
 @pytest.mark.parametrize("model", ["ladder", "rungs"])
 def test_proposals_respect_a_conditional_mixed_space(model: str) -> None:
-    search = make(space=MIXED, n_min=4, random_fraction=0.0, model=model)
+    search = make(space=MIXED, n_min=8, model=model)
 
     def value(params: dict, resource: float) -> float:
         return abs(math.log10(params["lr"]) + 2) + (params["opt"] == "sgd") + 1 / resource
 
-    for _ in range(60):
+    for _ in range(100):
         job = search.next_job()
         MIXED.check_params(job.params)
         search.record(job.config_id, job.resource, value(job.params, job.resource))
-    late = [search.params[i] for i in range(30, search._next_id)]
+    late = [search.params[i] for i in range(search._next_id // 2, search._next_id)]
     assert np.mean([p["opt"] == "adam" for p in late]) > 0.6  # it learned sgd costs 1
 
 
