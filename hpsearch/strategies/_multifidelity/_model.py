@@ -51,6 +51,7 @@ class RungTPE:
         mode: ``rungs`` (a TPE per rung, the rung drawn by reliability) or ``ladder`` (one TPE
             over every configuration, ranked by the highest rung reached, then by its value
             there, the order Optuna's TPE gives pruned trials).
+        max_trials: Most configurations one ladder TPE is fitted on (see ``_subsample``).
 
     Example:
         >>> from hpsearch.space import Float
@@ -70,7 +71,9 @@ class RungTPE:
         n_ei_candidates: int = 24,
         sharpness: float = 2.0,
         mode: str = "ladder",
+        max_trials: int = 200,
     ) -> None:
+        self.max_trials = int(max_trials)
         if mode not in ("rungs", "ladder"):
             raise ValueError(f"mode must be rungs or ladder, got {mode!r}")
         self.mode = mode
@@ -143,7 +146,7 @@ class RungTPE:
         study = self._empty_study(seed)
         top = len(rungs) - 1
         trials = []
-        for config_id in sorted(rungs[0]):
+        for config_id in self._subsample(seed, rungs):
             steps = {k: r[config_id] for k, r in enumerate(rungs) if config_id in r}
             last = max(steps)
             state = TrialState.COMPLETE if last == top else TrialState.PRUNED
@@ -152,6 +155,21 @@ class RungTPE:
         trials += [self._frozen(p, None, TrialState.RUNNING) for r, p in pending if r == 0]
         study.add_trials(trials)
         return study
+
+    def _subsample(self, seed: int, rungs: Sequence[Mapping[int, float]]) -> list[int]:
+        """Configuration ids for the ladder TPE: all of them up to ``max_trials``; past that,
+        the best ``max_trials // 4`` along the ladder plus a seeded uniform sample of the rest
+        (TPE's good set comes from the former, its bad density stays unbiased)."""
+        ids = sorted(rungs[0])
+        if len(ids) <= self.max_trials:
+            return ids
+        reached = {i: max(k for k, r in enumerate(rungs) if i in r) for i in ids}
+        ranked = sorted(ids, key=lambda i: (-reached[i], rungs[reached[i]][i], i))
+        keep = ranked[: self.max_trials // 4]
+        rest = np.array(ranked[len(keep) :])
+        rng = np.random.default_rng(seed)
+        keep += rng.choice(rest, self.max_trials - len(keep), replace=False).tolist()
+        return sorted(int(i) for i in keep)
 
     def _study(
         self,
