@@ -33,6 +33,7 @@ import numpy as np
 
 from benchmarks.mf.harness import Work
 from hpsearch.space import Categorical, Float, Int, Space
+from hpsearch.strategies import suggest
 
 __all__ = ["METHODS", "OPTIONAL"]
 
@@ -96,7 +97,7 @@ class OptunaPruned:
 
     def next(self) -> Work:
         trial = self.study.ask()
-        return Work(self.space.suggest(trial), 0, 1, tag=trial)
+        return Work(suggest(trial, self.space), 0, 1, tag=trial)
 
     def done(self, work: Work, value: float) -> Work | None:
         import optuna

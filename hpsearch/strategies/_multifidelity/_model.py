@@ -35,6 +35,7 @@ import optuna
 from optuna.trial import TrialState, create_trial
 
 from hpsearch.space import Space
+from hpsearch.strategies._optuna_space import distributions, suggest
 
 __all__ = ["RungTPE"]
 
@@ -82,7 +83,7 @@ class RungTPE:
         self.n_min = int(n_min) if n_min is not None else max(6, dims + 2)
         self.n_ei_candidates = int(n_ei_candidates)
         self.sharpness = float(sharpness)
-        self._distributions = space.to_optuna()
+        self._distributions = distributions(space)
 
     def rung_weights(self, rungs: Sequence[Mapping[int, float]]) -> np.ndarray:
         """Probability of each rung proposing (zeros when no rung is eligible).
@@ -127,14 +128,14 @@ class RungTPE:
             if len(rungs[0]) < self.n_min:
                 return None
             study = self._ladder_study(int(rng.integers(2**31)), rungs, params, pending)
-            return self.space.suggest(study.ask())
+            return suggest(study.ask(), self.space)
         weights = self.rung_weights(rungs)
         if weights.sum() <= 0:
             return None
         rung = int(rng.choice(len(weights), p=weights))
         study = self._study(int(rng.integers(2**31)), rungs[rung], params, pending, rung)
         trial = study.ask()
-        return self.space.suggest(trial)
+        return suggest(trial, self.space)
 
     def _ladder_study(
         self,

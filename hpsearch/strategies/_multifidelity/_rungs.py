@@ -96,6 +96,10 @@ class PromotionLadder:
         """Never promote ``config_id`` again (it failed, or ended before its target)."""
         self._stopped.add(config_id)
 
+    def resume(self, config_id: int) -> None:
+        """Allow promotions of ``config_id`` again (its failed job is retried)."""
+        self._stopped.discard(config_id)
+
     def mark_promoted(self, config_id: int, rung: int) -> None:
         """``config_id`` leaves ``rung`` for the next one (called when its job is handed out)."""
         self._promoted[rung].add(config_id)

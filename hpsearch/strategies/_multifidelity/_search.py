@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from hpsearch.space import Space
-from hpsearch.strategies._base import derive_seed
 from hpsearch.strategies._multifidelity._model import RungTPE
 from hpsearch.strategies._multifidelity._rungs import PromotionLadder, rung_levels
+from hpsearch.strategies._seeds import derive_seed
 
 __all__ = ["Job", "MultiFidelitySearch", "Result"]
 
@@ -145,6 +145,23 @@ class MultiFidelitySearch:
             self._next_id += 1
         self.pending[config_id] = job
         return job
+
+    def start(self, params: dict[str, Any]) -> Job:
+        """A new configuration with the given ``params`` (enqueued by hand), at the lowest rung.
+
+        Call :meth:`resume` with the job to mark it running.
+        """
+        config_id = self._next_id
+        self._next_id += 1
+        self.params[config_id] = dict(params)
+        return Job(config_id, dict(params), self.levels[0], None, 0)
+
+    def resume(self, job: Job) -> None:
+        """Mark ``job`` running again (a retry of a failed or interrupted job)."""
+        self.ladder.resume(job.config_id)
+        if job.rung > 0:
+            self.ladder.mark_promoted(job.config_id, job.rung - 1)
+        self.pending[job.config_id] = job
 
     def _propose(self, config_id: int) -> dict[str, Any]:
         rng = np.random.default_rng(derive_seed(self.seed, config_id))
