@@ -9,6 +9,7 @@ count the compute and see that promotions continue instead of restarting.
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import optuna
@@ -28,7 +29,7 @@ def curve(params: dict, trial) -> float:
     value = _value(params, max(step, 1))
     while step < MAX_STEP:
         step += 1
-        time.sleep(0.01)
+        time.sleep(float(os.environ.get("MF_STEP_SLEEP", "0.01")))
         value = _value(params, step)
         trial.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         state.write_text(json.dumps({"step": step, "value": value}))
