@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 import hpsearch
+from hpsearch.config import ObjectiveConfig, SweepConfig
 from hpsearch.space import Space
 
 __all__ = ["REAL", "RealTask"]
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @dataclass(frozen=True)
 class RealTask:
     name: str
-    space_fn: Callable[[], Space]
+    config_fn: Callable[[], SweepConfig]
     make_run: Callable[[Mapping[str, Any], int], Any]
     max_resource: int
     min_resource: int = 1
@@ -45,17 +46,18 @@ class RealTask:
 
     @property
     def space(self) -> Space:
-        return self.space_fn()
+        return self.config_fn().space
 
 
 # -- torch, through hpsearch's objective and trainer ----------------------------------------
 _TORCH: dict[str, Any] = {}
 
 
-def _mlp_space() -> Space:
-    space = hpsearch.load_space(ROOT / "search_spaces" / "mlp_digits.yaml")
-    objective = {**space.objective, "early_stopping": False, "checkpoint": False, "epochs": 27}
-    return space.replace(objective=objective, pruner=None)
+def _mlp_space() -> SweepConfig:
+    config = hpsearch.load_space(ROOT / "search_spaces" / "mlp_digits.yaml")
+    options = {**config.objective.options, "early_stopping": False, "checkpoint": False}
+    objective = ObjectiveConfig("torch", {**options, "epochs": 27})
+    return config.replace(objective=objective, pruner=None)
 
 
 _CNN_YAML = {
@@ -85,26 +87,26 @@ _CNN_YAML = {
 }
 
 
-def _cnn_space() -> Space:
+def _cnn_space() -> SweepConfig:
     return hpsearch.load_space(_CNN_YAML)
 
 
-def _torch_objective(name: str, space: Space) -> Any:
+def _torch_objective(name: str, config: SweepConfig) -> Any:
     if name not in _TORCH:
         import torch
 
         from hpsearch.objectives import build_objective
 
         torch.set_num_threads(1)
-        _TORCH[name] = build_objective(space.objective, space)
+        _TORCH[name] = build_objective(config.objective, config)
     return _TORCH[name]
 
 
-def _torch_run(name: str, space_fn: Callable[[], Space]) -> Callable[..., Any]:
+def _torch_run(name: str, config_fn: Callable[[], SweepConfig]) -> Callable[..., Any]:
     def make(params: Mapping[str, Any], seed: int) -> Any:
         from benchmarks.mf._paused import PausedRun
 
-        objective = _torch_objective(name, space_fn())
+        objective = _torch_objective(name, config_fn())
         return _ErrorRun(PausedRun(lambda trial: objective(dict(params), trial)))
 
     return make
@@ -176,7 +178,7 @@ class _SklearnRun:
         self.model = None
 
 
-def _hgb_space() -> Space:
+def _hgb_space() -> SweepConfig:
     return hpsearch.load_space(
         {
             "parameters": {
@@ -205,7 +207,7 @@ def _hgb_run(params: Mapping[str, Any], seed: int) -> Any:
     return _SklearnRun(grow, data)
 
 
-def _sk_mlp_space() -> Space:
+def _sk_mlp_space() -> SweepConfig:
     return hpsearch.load_space(
         {
             "parameters": {

@@ -275,6 +275,8 @@ class TorchObjective(Objective):
             params=dict(params),
             deterministic=self.deterministic,
             max_batches=self.max_batches,
+            pause_dir=_folder(trial.checkpoint_dir) if trial is not None else None,
+            resume_dir=_folder(trial.resume_from) if trial is not None else None,
         )
         if trial is not None and trial.directory is not None and self.checkpoint:
             self._save(result, cfg, params, shape, trial.directory)
@@ -364,3 +366,7 @@ def _opt_int(value: Any, key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"must be a positive integer, got {value!r}", path=f"objective.{key}")
     return value
+
+
+def _folder(path: Any) -> str | None:
+    return None if path is None else str(path)

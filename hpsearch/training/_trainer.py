@@ -29,6 +29,7 @@ from hpsearch.training._data import PreparedData, TensorFold, amp_dtype
 from hpsearch.training._knobs import TrainConfig
 from hpsearch.training._metrics import compute_metrics, improved
 from hpsearch.training._models import build_model, count_parameters, weight_parameters
+from hpsearch.training._pause import load_pause, save_pause
 from hpsearch.training._schedules import LRSchedule
 
 __all__ = ["Reporter", "TrainResult", "make_loss", "make_optimizer", "seed_everything", "train"]
@@ -232,6 +233,8 @@ def train(
     deterministic: bool = False,
     max_batches: int | None = None,
     epochs: int | None = None,
+    pause_dir: str | None = None,
+    resume_dir: str | None = None,
 ) -> TrainResult:
     """Train ``cfg`` on every fold of ``data``; report each epoch's value to ``trial``.
 
@@ -239,7 +242,9 @@ def train(
     is reported (``val_loss`` or one of :mod:`hpsearch.training._metrics`). ``epochs``
     overrides how many epochs run (the schedule still spans ``cfg.epochs`` when that is more,
     so stopping a retrain at the best epoch replays the best trial's lr trajectory).
-    Raises :class:`optuna.TrialPruned` when the trial says so.
+    Raises :class:`optuna.TrialPruned` when the trial says so, after saving the full training
+    state into ``pause_dir`` when given; a run whose ``resume_dir`` holds such a state continues
+    from it (:mod:`hpsearch.training._pause`).
 
     Example:
         >>> from hpsearch.objectives._datasets import load_dataset
@@ -270,13 +275,15 @@ def train(
             )
         )
     has_val = all(r.fold.X_val.shape[0] > 0 for r in runs)
-    history: list[dict[str, float]] = []
-    best: float | None = None
-    ref: float | None = None  # the value early stopping compares against
-    best_epoch, stale, stopped = 0, 0, False
+    loop = load_pause(resume_dir, runs, device) if resume_dir is not None else None
+    loop = loop or {"epoch": 0, "best": None, "ref": None, "best_epoch": 0, "stale": 0}
+    history: list[dict[str, float]] = loop.get("history", [])
+    best: float | None = loop["best"]
+    ref: float | None = loop["ref"]  # the value early stopping compares against
+    best_epoch, stale, stopped = int(loop["best_epoch"]), int(loop["stale"]), False
     start = time.perf_counter()
     epoch = 0
-    for epoch in range(n_epochs):
+    for epoch in range(int(loop["epoch"]), n_epochs):
         lr_now = runs[0].schedule.lr(epoch)
         losses, values, val_losses = [], [], []
         for run in runs:
@@ -333,6 +340,11 @@ def train(
         if trial is not None:
             trial.report(value, epoch + 1)
             if trial.should_prune():
+                if pause_dir is not None:
+                    counters = {"best": best, "ref": ref, "best_epoch": best_epoch, "stale": stale}
+                    save_pause(
+                        pause_dir, runs, {"epoch": epoch + 1, "history": history, **counters}
+                    )
                 raise TrialPruned(f"pruned after epoch {epoch + 1} ({monitor}={value:.4g})")
         if cfg.patience and stale >= cfg.patience:
             stopped = True

@@ -88,7 +88,7 @@ def test_mf_sweep_from_a_space_file_promotes_and_continues(tmp_path: Path) -> No
         assert steps[0] == start + 1  # a promotion continued from its checkpoint
         expected = "COMPLETE" if target == 27 else "PRUNED"
         assert t.state.name == expected
-    for config, segments in _by_config(trials).items():
+    for segments in _by_config(trials).values():
         rungs = [s.user_attrs["hpsearch:mf_rung"] for s in segments]
         assert rungs == list(range(len(rungs)))  # climbed one rung at a time, once each
         log = SweepDirectory(out).checkpoint_dir(segments[0].number) / "steps.log"
@@ -180,3 +180,27 @@ def test_mf_sweep_killed_mid_run_resumes_without_repeating_a_promotion(tmp_path:
             origin = next(s for s in trials if s.number == t.user_attrs["hpsearch:retry_of"])
             for key in ("hpsearch:mf_config", "hpsearch:mf_rung", "hpsearch:mf_resource"):
                 assert t.user_attrs[key] == origin.user_attrs[key]
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_mf_torch_sweep_continues_promoted_trainings(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    doc = yaml.safe_load((HERE.parents[1] / "search_spaces" / "mlp_digits_mf.yaml").read_text())
+    doc["objective"]["epochs"] = 9
+    doc["strategy"]["fidelity"]["max"] = 9
+    doc["budget"] = {"trials": 13}
+    space = tmp_path / "space.yaml"
+    space.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "run"
+    done = _hpsearch("run", str(space), "--out", str(out), "--quiet", "--no-report")
+    assert done.returncode == 0, done.stderr
+    trials = _segments(out)
+    ends = Counter((t.state.name, max(t.intermediate_values)) for t in trials)
+    assert ends[("PRUNED", 1)] == 9 and ends[("PRUNED", 3)] == 3 and ends[("COMPLETE", 9)] == 1
+    for t in trials:  # promoted from the saved training state: only the new epochs ran
+        start = t.user_attrs["hpsearch:mf_resume_from"] or 0
+        assert min(t.intermediate_values) == start + 1
+    top = next(t for t in trials if t.state.name == "COMPLETE")
+    first = _by_config(trials)[top.user_attrs["hpsearch:mf_config"]][0]
+    assert top.value > 0.9 and top.value >= first.intermediate_values[1]
