@@ -32,6 +32,10 @@ class _Stopped(Exception):
 class PausedRun:
     """One configuration's training, advanced epoch by epoch on request."""
 
+    #: the rest of the trial interface: no folders (the run pauses in memory), any device
+    number, attempt, params = 0, 0, {}
+    directory = checkpoint_dir = resume_from = device = None
+
     def __init__(self, train: Callable[[Any], Any]) -> None:
         self.values: list[float] = []
         self.seconds: list[float] = []
