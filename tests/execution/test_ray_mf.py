@@ -33,7 +33,7 @@ def test_mf_sweep_on_ray_promotes_from_checkpoints(ray_local, tmp_path):
         "parameters": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
     }
     result = hpsearch.run(
-        space, curve, executor="ray", workers=2, trials=14, out=tmp_path / "s", report=False
+        space, curve, executor="ray", workers=2, trials=20, out=tmp_path / "s", report=False
     )
     trials = result.study.trials
     ends = Counter((t.state.name, max(t.intermediate_values)) for t in trials)
