@@ -37,7 +37,7 @@ from typing import Any  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 #: Other engineers' benchmarks the full tier gathers (run as ``python -m benchmarks.<name>``).
-COLLECTED = ("overhead", "ray_overhead", "asha_bench", "report_bench")
+COLLECTED = ("overhead", "ray_overhead", "asha_bench", "report_bench", "journal_bench")
 
 
 def _clean(obj: Any) -> Any:

@@ -2,9 +2,9 @@
 
 The public API mirrors the CLI: :func:`load_space` reads and validates a space file into a
 :class:`SweepConfig`, :func:`run` runs a sweep, :func:`resume` continues one, :func:`open`
-reads a sweep directory back as a :class:`SweepResult`, :mod:`report` writes HTML reports,
-and :class:`HPSearchCV` is a scikit-learn compatible search estimator. Objectives receive a
-:class:`Trial`.
+reads a sweep directory back as a :class:`SweepResult`, :func:`repair` mends a damaged study,
+:mod:`report` writes HTML reports, and :class:`HPSearchCV` is a scikit-learn compatible
+search estimator. Objectives receive a :class:`Trial`.
 
 Example:
     >>> import hpsearch
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from optuna.exceptions import TrialPruned
 
     from hpsearch import report
-    from hpsearch.api import load_space, open, resume, run
+    from hpsearch.api import load_space, open, repair, resume, run
     from hpsearch.config import SweepConfig
     from hpsearch.sklearn import HPSearchCV
     from hpsearch.space import Space
@@ -46,6 +46,7 @@ __all__ = [
     "__version__",
     "load_space",
     "open",
+    "repair",
     "report",
     "resume",
     "run",
@@ -58,6 +59,7 @@ _LAZY = {
     "run": "hpsearch.api",
     "resume": "hpsearch.api",
     "open": "hpsearch.api",
+    "repair": "hpsearch.api",
     "HPSearchCV": "hpsearch.sklearn",
     "Space": "hpsearch.space",
     "SweepConfig": "hpsearch.config",

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from hpsearch.config import SweepConfig, read_config
-from hpsearch.storage import SweepDirectory, SweepResult, open_sweep
+from hpsearch.storage import RepairReport, SweepDirectory, SweepResult, open_sweep, repair_sweep
 from hpsearch.sweep import make_settings, resolve_config, run_sweep
 
-__all__ = ["load_space", "open", "resume", "run"]
+__all__ = ["load_space", "open", "repair", "resume", "run"]
 
 SpaceSource = str | os.PathLike[str] | Mapping[str, Any] | SweepConfig
 
@@ -116,3 +116,16 @@ def open(directory: str | os.PathLike[str]) -> SweepResult:
         >>> # hpsearch.open("runs/svm-digits").best_params
     """
     return open_sweep(directory)
+
+
+def repair(directory: str | os.PathLike[str]) -> RepairReport:
+    """Rewrite the damaged study journal in ``directory``, keeping every trial it can vouch
+    for; the original is kept as ``study.journal.bak-<time>`` (``hpsearch repair DIR``).
+
+    Raises:
+        ConfigError: no journal study in ``directory``. SweepLockedError: a driver runs it.
+
+    Example:
+        >>> # print(hpsearch.repair("runs/svm-digits").summary())
+    """
+    return repair_sweep(directory)

@@ -1,7 +1,8 @@
 """The ``hpsearch`` command line: thin; each command maps to one public Python function.
 
-Exit codes: 0 success, 1 when every trial failed, 2 for bad input (one line, no traceback),
-3 when another driver is running the sweep, 130 when interrupted (the sweep stays resumable).
+Exit codes: 0 success, 1 when every trial failed, 2 for bad input or a damaged study (one line,
+no traceback), 3 when another driver is running the sweep, 130 when interrupted (the sweep
+stays resumable).
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
         help="output file (default: DIR/report.html for one sweep, report.html for several)",
     )
     p.add_argument("--images", action="store_true", help="also write static images (kaleido)")
+
+    p = sub.add_parser(
+        "repair", help="rewrite a damaged study journal, keeping every readable trial"
+    )
+    p.add_argument("dir")
 
     p = sub.add_parser(
         "retrain", help="train the final model of a torch sweep with its best config"
@@ -199,6 +205,11 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _repair(args: argparse.Namespace) -> int:
+    print(api.repair(args.dir).summary())
+    return 0
+
+
 def _retrain(args: argparse.Namespace) -> int:
     path = retrain(args.dir, out=args.out)
     print(f"saved {path}")
@@ -213,6 +224,7 @@ _COMMANDS = {
     "best": _best,
     "trials": _trials,
     "report": _report,
+    "repair": _repair,
     "retrain": _retrain,
 }
 

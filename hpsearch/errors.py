@@ -8,6 +8,7 @@ catch them all at once. Bad configuration is a :class:`ConfigError`, which is al
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 
 __all__ = [
@@ -80,7 +81,26 @@ class SweepLockedError(HPSearchError, RuntimeError):
 
 
 class StudyDamagedError(HPSearchError, RuntimeError):
-    """A stored study has an unreadable record in its middle (the CLI exits with code 2)."""
+    """A study journal has an unreadable line before its last one; nothing was changed (the
+    CLI exits with code 2).
+
+    ``str(err)`` is one line naming the file, the line and what to do.
+
+    Example:
+        >>> str(StudyDamagedError("runs/a/study.journal", 11, "checksum mismatch"))
+        'runs/a/study.journal:11: unreadable journal line (checksum mismatch); the study was \
+not changed: run `hpsearch repair runs/a` to keep every readable trial'
+    """
+
+    def __init__(self, journal: str | os.PathLike[str], line: int, reason: str) -> None:
+        self.journal = str(journal)
+        self.line = line
+        self.reason = reason
+        self.directory = os.path.dirname(self.journal) or "."
+        super().__init__(
+            f"{self.journal}:{line}: unreadable journal line ({reason}); the study was not "
+            f"changed: run `hpsearch repair {self.directory}` to keep every readable trial"
+        )
 
 
 def did_you_mean(word: str, allowed: Iterable[str]) -> str:

@@ -121,11 +121,11 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.cv_results_ = self._cv_results(result.trials, config)
         if result.best_params is None:
             raise RuntimeError(f"every trial failed; see {out / 'trials.csv'}")
+        best = result.best
+        assert best is not None  # best_params is set, so is best
         self.best_params_ = result.best_params
-        self.best_score_ = float(result.best_value)
-        self.best_index_ = int(
-            np.flatnonzero(self.cv_results_["number"] == result.best["trial"])[0]
-        )
+        self.best_score_ = float(best["metrics"][result.metrics[0].name])
+        self.best_index_ = int(np.flatnonzero(self.cv_results_["number"] == best["trial"])[0])
         if self.refit:
             self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
             self.best_estimator_.fit(X, y)

@@ -137,7 +137,12 @@ class _ParameterReader:
             and all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
         ):
             raise self.fail(f"{path}.weights", "must be a list of numbers")
-        return Categorical(name, tuple(choices), weights=weights, when=when)
+        return Categorical(
+            name,
+            tuple(choices),
+            weights=None if weights is None else tuple(float(w) for w in weights),
+            when=when,
+        )
 
     def number(self, value: Any, path: str) -> int | float:
         return read_number(value, lambda message: self.fail(path, message))

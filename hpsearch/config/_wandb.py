@@ -190,7 +190,7 @@ class _Translator(ParameterTranslator):
                 f"unknown method {method!r}{did_you_mean(method, METHODS)};"
                 f" allowed: {', '.join(METHODS)}",
             )
-        return method
+        return str(method)
 
     def metric(self, spec: Any) -> dict[str, Any]:
         self.mapping(spec, "metric", METRIC_KEYS, " such as {name: val_loss, goal: minimize}")

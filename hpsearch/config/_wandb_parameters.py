@@ -35,7 +35,7 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "beta": ("a", "b"),
     "q_beta": ("a", "b", "q"),
 }
-REQUIRED = {name: ("value",) for name in ("constant",)}
+REQUIRED: dict[str, tuple[str, ...]] = {"constant": ("value",)}
 REQUIRED.update({name: ("values",) for name in DISTRIBUTIONS if name.startswith("categorical")})
 REQUIRED.update({name: _RANGE for name, keys in DISTRIBUTIONS.items() if keys[:2] == _RANGE})
 PARAM_KEYS = ("distribution", "parameters", *sorted({k for v in DISTRIBUTIONS.values() for k in v}))
@@ -71,7 +71,9 @@ class ParameterTranslator:
         if line is not None:
             self.lines[native] = line
 
-    def mapping(self, value: Any, path: str, allowed: tuple[str, ...], what: str) -> Mapping:
+    def mapping(
+        self, value: Any, path: str, allowed: tuple[str, ...], what: str
+    ) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
             raise self.fail(path, f"must be a mapping{what}, got {_kind(value)}")
         for key in value:

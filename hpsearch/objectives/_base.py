@@ -53,6 +53,11 @@ class Objective:
                 )
 
     @classmethod
+    def early_stopping(cls, config: SweepConfig) -> str | None:
+        """One line on how this objective stops its own trials early (``None``: it does not)."""
+        return None
+
+    @classmethod
     def default_metrics(cls, config: SweepConfig) -> tuple[Metric, ...] | None:
         """The metrics of a file that gives none (``None``: minimize ``value``)."""
         return None

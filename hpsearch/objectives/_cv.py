@@ -1,7 +1,8 @@
 """Cross-validation, fold by fold: the one loop behind the sklearn objective and HPSearchCV.
 
 After each fold the running mean of the first scorer is reported (``trial.report(mean, k)``),
-fold racing decides (:mod:`hpsearch.objectives._racing`) and the driver's pruner is consulted
+fold racing decides (:mod:`hpsearch.objectives._racing`: on the first scorer, or with several
+metrics on every one of them, ``fit_time_s`` included) and the driver's pruner is consulted
 (``trial.should_prune()``). A stopped trial raises ``TrialPruned`` after recording the user
 attributes ``folds_run`` and ``<metric>_partial`` (the running mean).
 """
@@ -16,10 +17,13 @@ import numpy as np
 
 from hpsearch.errors import ConfigError
 from hpsearch.objectives._folds import Fold
-from hpsearch.objectives._racing import FoldRace, RacingRule
+from hpsearch.objectives._racing import FoldRace, ParetoRace, RacingRule
 from hpsearch.trial import Trial, TrialPruned
 
-__all__ = ["CrossValidation", "sklearn_params"]
+__all__ = ["FIT_TIME", "CrossValidation", "sklearn_params"]
+
+#: the per-fold fit time, a metric fold racing can estimate from partial folds
+FIT_TIME = "fit_time_s"
 
 Scorer = tuple[str, Any]
 
@@ -63,6 +67,8 @@ class CrossValidation:
         scorers: ``(name, scorer)`` pairs; the first is the one reported and raced on.
         metric: the name the first scorer's mean is returned under.
         race: fold racing (default: none), its memory shared by the calls of this instance.
+        race_metrics: with several metrics, ``{name: goal}`` of those racing judges together
+            (scorer names, ``metric`` and ``fit_time_s``); a trial stops only when dominated.
         n_jobs: folds fitted at once (joblib).
 
     Example:
@@ -88,6 +94,7 @@ class CrossValidation:
         metric: str = "value",
         goal: str = "maximize",
         race: RacingRule | None = None,
+        race_metrics: Mapping[str, str] | None = None,
         n_jobs: int | None = None,
     ) -> None:
         self.estimator = estimator
@@ -96,7 +103,13 @@ class CrossValidation:
         self.scorers = list(scorers)
         self.metric = metric
         self.n_jobs = n_jobs
-        self.race = FoldRace(race or RacingRule(rule="none"), goal=goal, n_folds=len(self.folds))
+        rule = race or RacingRule(rule="none")
+        self.race_metrics = dict(race_metrics or {metric: goal})
+        self.race: FoldRace | ParetoRace = (
+            FoldRace(rule, goal=goal, n_folds=len(self.folds))
+            if len(self.race_metrics) == 1
+            else ParetoRace(rule, goals=self.race_metrics, n_folds=len(self.folds))
+        )
 
     def _fold_results(self, estimator: Any) -> Iterator[tuple[dict[str, float], float]]:
         from sklearn.base import clone
@@ -129,17 +142,17 @@ class CrossValidation:
         set_params(estimator, sklearn_params(params), path="params")
         first = self.scorers[0][0]
         scores: dict[str, list[float]] = {n: [] for n, _ in self.scorers}
-        fit_time = 0.0
+        times: list[float] = []
         n_folds = len(self.folds)
         for k, (fold_scores, seconds) in enumerate(self._fold_results(estimator)):
             for n, value in fold_scores.items():
                 scores[n].append(value)
-            fit_time += seconds
+            times.append(seconds)
             mean = float(np.mean(scores[first]))
             trial.report(mean, k)
             if k + 1 == n_folds:
                 break
-            stop = self.race.should_stop(scores[first])
+            stop = self._race_stop(scores, times)
             if stop or trial.should_prune():
                 trial.set_user_attr("folds_run", k + 1)
                 trial.set_user_attr(f"{self.metric}_partial", mean)
@@ -148,15 +161,33 @@ class CrossValidation:
                 raise TrialPruned(
                     f"stopped after fold {k + 1} of {n_folds}{' by fold racing' if stop else ''}"
                 )
-        self.race.record(scores[first])
-        return self._summary(scores, fit_time)
+        self._race_record(scores, times)
+        return self._summary(scores, sum(times))
+
+    def _by_metric(
+        self, scores: Mapping[str, list[float]], times: list[float]
+    ) -> dict[str, list[float]]:
+        first = self.scorers[0][0]
+        named = {**scores, self.metric: scores[first], FIT_TIME: times}
+        return {m: named[m] for m in self.race_metrics}
+
+    def _race_stop(self, scores: Mapping[str, list[float]], times: list[float]) -> bool:
+        if isinstance(self.race, FoldRace):
+            return self.race.should_stop(scores[self.scorers[0][0]])
+        return self.race.should_stop(self._by_metric(scores, times))
+
+    def _race_record(self, scores: Mapping[str, list[float]], times: list[float]) -> None:
+        if isinstance(self.race, FoldRace):
+            self.race.record(scores[self.scorers[0][0]])
+        else:
+            self.race.record(self._by_metric(scores, times))
 
     def _summary(self, scores: Mapping[str, list[float]], fit_time: float) -> dict[str, float]:
         first = self.scorers[0][0]
         out = {
             self.metric: float(np.mean(scores[first])),
             f"{self.metric}_std": float(np.std(scores[first])),
-            "fit_time_s": fit_time,
+            FIT_TIME: fit_time,
             "folds_run": float(len(scores[first])),
         }
         for n, _ in self.scorers[1:]:

@@ -88,6 +88,7 @@ def load_dataset(
         >>> ds.X.shape, ds.task
         ((150, 4), 'classification')
     """
+    # better whole: one dispatch over the dataset forms a file may name, read top to bottom
     if not isinstance(spec, str) or not spec:
         raise ConfigError(
             f"must be a string such as 'sklearn:digits', got {spec!r}", path="objective.dataset"

@@ -18,7 +18,7 @@ from hpsearch.config import check_keys
 from hpsearch.errors import ConfigError, did_you_mean
 from hpsearch.objectives._datasets import Dataset
 
-__all__ = ["CV_TYPES", "Fold", "make_folds"]
+__all__ = ["CV_TYPES", "Fold", "declared_folds", "make_folds"]
 
 CV_TYPES = ("kfold", "stratified", "group", "timeseries")
 _CV_KEYS = ("type", "n_splits", "shuffle", "seed")
@@ -83,6 +83,18 @@ def _holdout(dataset: Dataset, test_size: Any, *, stratify: bool) -> Fold:
     except ValueError as exc:
         raise ConfigError(str(exc), path="objective.test_size") from None
     return np.sort(train), np.sort(test)
+
+
+def declared_folds(cv: Any, test_size: Any = None, *, path: str = "objective.cv") -> int:
+    """How many folds a ``cv:`` / ``test_size:`` pair asks for (checked, no data read).
+
+    Example:
+        >>> declared_folds(None), declared_folds(3), declared_folds(None, 0.2)
+        (5, 3, 1)
+    """
+    if cv is None and test_size is not None:
+        return 1
+    return _plan(5 if cv is None else cv, stratify=False, path=path).n_splits
 
 
 def _plan(cv: Any, *, stratify: bool, path: str) -> _Plan:

@@ -17,6 +17,10 @@ sweep's metric goal). With scores oriented so that larger is better:
 
 No decision is taken before ``min_folds`` folds (default 2), nor after the last fold (the result is
 complete by then), nor before a configuration has completed.
+
+With several metrics (a multi-objective sweep) a :class:`ParetoRace` stops a trial only when one
+completed configuration is clearly better on *every* metric by the same rule, so a trial that trades
+one metric for another (fast but less accurate: a Pareto candidate) always runs all its folds.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import numpy as np
 
 from hpsearch.errors import ConfigError, did_you_mean
 
-__all__ = ["RULES", "FoldRace", "RacingRule"]
+__all__ = ["RULES", "FoldRace", "ParetoRace", "RacingRule", "clearly_worse"]
 
 RULES = ("median", "wilcoxon", "none")
 _KEYS = ("rule", "min_folds", "p_value")
@@ -140,13 +144,67 @@ class FoldRace:
         own = np.asarray(scores, dtype=float) * self._sign
         if not np.all(np.isfinite(own)):
             return False  # let the trial finish and fail on its non-finite score
-        best = self._best
-        diffs = own - best[:k]
-        if self.rule.rule == "median":
-            return bool(diffs.mean() < -2.0 * float(best.std()))
-        if not np.all(diffs < 0):
-            return False
-        from scipy.stats import wilcoxon
+        return clearly_worse(own, self._best, self.rule)
 
-        p_value = float(wilcoxon(diffs, alternative="less").pvalue)
-        return p_value < self.rule.p_value
+
+def clearly_worse(own: np.ndarray, ref: np.ndarray, rule: RacingRule) -> bool:
+    """Whether the first folds ``own`` are clearly worse than the same folds of ``ref``.
+
+    Both are oriented so that larger is better.
+
+    Example:
+        >>> clearly_worse(np.array([0.1, 0.2]), np.array([0.9, 0.9, 0.9]), RacingRule())
+        True
+    """
+    diffs = own - ref[: len(own)]
+    if rule.rule == "median":
+        return bool(diffs.mean() < -2.0 * float(ref.std()))
+    if rule.rule == "none" or not np.all(diffs < 0):
+        return False
+    from scipy.stats import wilcoxon
+
+    return float(wilcoxon(diffs, alternative="less").pvalue) < rule.p_value
+
+
+class ParetoRace:
+    """Fold racing with several metrics: stop a trial only when dominated on every metric.
+
+    A completed configuration dominates a running trial when, on each metric, the trial's folds so
+    far are :func:`clearly_worse` than that configuration's same folds.
+
+    Example:
+        >>> goals = {"acc": "maximize", "time": "minimize"}
+        >>> race = ParetoRace(RacingRule(), goals=goals, n_folds=4)
+        >>> race.record({"acc": [0.9, 0.92, 0.91, 0.9], "time": [1.0, 1.1, 1.0, 1.05]})
+        >>> race.should_stop({"acc": [0.5, 0.52], "time": [3.0, 3.1]})  # worse on both
+        True
+        >>> race.should_stop({"acc": [0.5, 0.52], "time": [0.1, 0.1]})  # faster: a candidate
+        False
+    """
+
+    def __init__(self, rule: RacingRule, *, goals: Mapping[str, str], n_folds: int) -> None:
+        self.rule = rule
+        self.n_folds = n_folds
+        self._signs = {m: 1.0 if goal == "maximize" else -1.0 for m, goal in goals.items()}
+        self._done: list[dict[str, np.ndarray]] = []
+
+    def _oriented(self, scores: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
+        return {m: np.asarray(scores[m], dtype=float) * s for m, s in self._signs.items()}
+
+    def record(self, scores: Mapping[str, Sequence[float]]) -> None:
+        """Remember a configuration that ran all its folds (per-metric fold scores)."""
+        oriented = self._oriented(scores)
+        if all(len(v) == self.n_folds and np.all(np.isfinite(v)) for v in oriented.values()):
+            self._done.append(oriented)
+
+    def should_stop(self, scores: Mapping[str, Sequence[float]]) -> bool:
+        """Whether some completed configuration is clearly better on every metric."""
+        own = self._oriented(scores)
+        k = min(len(v) for v in own.values())
+        if self.rule.rule == "none" or k < self.rule.min_folds or k >= self.n_folds:
+            return False
+        if not all(np.all(np.isfinite(v)) for v in own.values()):
+            return False
+        return any(
+            all(clearly_worse(own[m], done[m], self.rule) for m in own) for done in self._done
+        )

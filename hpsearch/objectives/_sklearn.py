@@ -35,9 +35,9 @@ import numpy as np
 from hpsearch.config import Metric, Option, Schema, SweepConfig
 from hpsearch.errors import ConfigError, did_you_mean
 from hpsearch.objectives._base import Objective
-from hpsearch.objectives._cv import CrossValidation, set_params, sklearn_params
+from hpsearch.objectives._cv import FIT_TIME, CrossValidation, set_params, sklearn_params
 from hpsearch.objectives._datasets import import_object, load_dataset
-from hpsearch.objectives._folds import make_folds
+from hpsearch.objectives._folds import declared_folds, make_folds
 from hpsearch.objectives._racing import RacingRule
 from hpsearch.trial import Trial
 
@@ -83,6 +83,57 @@ class SklearnObjective(Objective):
         first = scoring[0] if isinstance(scoring, list) and scoring else scoring
         return (Metric(str(first), "maximize"),)
 
+    @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        super().check(config)
+        cls.racing_plan(config)
+
+    @classmethod
+    def racing_plan(
+        cls, config: SweepConfig, n_folds: int | None = None
+    ) -> tuple[RacingRule, dict[str, str], str]:
+        """Fold racing for ``config``: the rule, the metrics it judges and a line saying so.
+
+        With one metric racing judges it alone. With several it judges all of them together
+        (a trial stops only when one completed configuration is clearly better on every
+        metric), which needs every metric to be estimable from partial folds: the scorers and
+        ``fit_time_s``. Otherwise racing is off, and asking for it is an error.
+        """
+        spec = config.objective.options if config.objective is not None else {}
+        if n_folds is None:
+            n_folds = declared_folds(spec.get("cv"), spec.get("test_size"))
+        rule = RacingRule.from_spec(spec.get("racing"), n_folds=n_folds)
+        goals = {m.name: m.goal for m in config.metrics}
+        if rule.rule == "none":
+            return rule, goals, "fold racing: off"
+        if len(goals) == 1:
+            return rule, goals, f"fold racing: {rule.rule} rule on {config.metrics[0].name}"
+        scoring = spec.get("scoring")
+        estimable = {config.metrics[0].name, FIT_TIME}
+        estimable |= set(scoring if isinstance(scoring, list) else [scoring])
+        blind = [m for m in goals if m not in estimable]
+        if blind:
+            why = f"{blind[0]!r} is known only after the last fold"
+            if spec.get("racing") not in (None, True):
+                raise ConfigError(
+                    f"fold racing with several metrics needs each one estimable from partial"
+                    f" folds, and {why}; set racing: none",
+                    path="objective.racing",
+                )
+            return RacingRule(rule="none"), goals, f"fold racing: off ({why})"
+        return (
+            rule,
+            goals,
+            (
+                f"fold racing: {rule.rule} rule, a trial stops only when dominated on"
+                f" {', '.join(goals)}"
+            ),
+        )
+
+    @classmethod
+    def early_stopping(cls, config: SweepConfig) -> str | None:
+        return cls.racing_plan(config)[2]
+
     def __init__(
         self, spec: Mapping[str, Any], config: SweepConfig, *, base_dir: str | None = None
     ) -> None:
@@ -110,6 +161,7 @@ class SklearnObjective(Objective):
                 f"must be a non-zero integer (-1: all cores), got {self.n_jobs!r}",
                 path="objective.n_jobs",
             )
+        race, race_metrics, _ = self.racing_plan(config, n_folds=len(self.folds))
         self.cv = CrossValidation(
             self.estimator,
             self.dataset.X,
@@ -118,7 +170,8 @@ class SklearnObjective(Objective):
             self.scorers,
             metric=self.metric.name,
             goal=self.metric.goal,
-            race=RacingRule.from_spec(spec.get("racing"), n_folds=len(self.folds)),
+            race=race,
+            race_metrics=race_metrics,
             n_jobs=self.n_jobs,
         )
         self._check_params()

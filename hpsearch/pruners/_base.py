@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hpsearch.config import Schema
+from hpsearch.errors import ConfigError
 
 if TYPE_CHECKING:
     import optuna
@@ -34,6 +35,8 @@ class Pruner:
 
     name: ClassVar[str] = "base"
     schema: ClassVar[Schema] = Schema()
+    #: whether it can judge a multi-objective sweep (Optuna's pruners rank one metric)
+    multi_objective: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         self.options = self.schema.read(options, path="pruner", owner=f"{self.name} pruner")
@@ -43,6 +46,13 @@ class Pruner:
         """Raise ConfigError when this pruner cannot run ``config`` (called at load)."""
         assert config.pruner is not None
         cls.schema.read(config.pruner.options, path="pruner", owner=f"{cls.name} pruner")
+        if config.is_multi_objective and not cls.multi_objective:
+            raise ConfigError(
+                f"the {cls.name} pruner ranks trials on one metric and would stop Pareto"
+                f" candidates of this {len(config.metrics)}-metric sweep; remove the pruner"
+                " block (fold racing of a sklearn objective judges every metric)",
+                path="pruner.type",
+            )
 
     def option(self, key: str) -> Any:
         """The value of option ``key`` (its default when the block did not give it)."""

@@ -28,6 +28,7 @@ class NoPruner(Pruner):
     """Never stop a trial early."""
 
     name = "none"
+    multi_objective = True
 
     def build(self) -> optuna.pruners.BasePruner:
         return optuna.pruners.NopPruner()

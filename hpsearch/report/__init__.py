@@ -15,7 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpsearch.report._data import (
     Importances,
@@ -34,6 +34,9 @@ from hpsearch.report._data import (
     summarize,
 )
 from hpsearch.report._html import render
+
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
 
 __all__ = [
     "Importances",
@@ -55,14 +58,14 @@ __all__ = [
 ]
 
 
-def _check(records: Sequence[Any]) -> list[Any]:
+def _check(records: Sequence[SweepResult]) -> list[Any]:
     records = list(records)
     if not records:
         raise ValueError("a report needs at least one sweep record, got none")
     return records
 
 
-def build_report(records: Sequence[Any]) -> str:
+def build_report(records: Sequence[SweepResult]) -> str:
     """The HTML text of a report over one or several :class:`hpsearch.storage.SweepResult`.
 
     With several records the page opens with a comparison section (best-so-far curves on one
@@ -77,7 +80,7 @@ def build_report(records: Sequence[Any]) -> str:
     return text
 
 
-def write_report(records: Sequence[Any], path: str | Path, *, images: bool = False) -> Path:
+def write_report(records: Sequence[SweepResult], path: str | Path, *, images: bool = False) -> Path:
     """Write the report to ``path`` (parents created); returns the path.
 
     With ``images=True`` each figure is also saved as ``<stem>_<figure>.png`` next to it, via

@@ -10,10 +10,13 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
 
 __all__ = [
     "STATES",
@@ -45,7 +48,7 @@ class Objective:
         return 1.0 if self.goal == "minimize" else -1.0
 
 
-def objectives(record: Any) -> list[Objective]:
+def objectives(record: SweepResult) -> list[Objective]:
     """The objectives of a record, in order, with their value columns.
 
     Example:

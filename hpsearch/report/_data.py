@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from hpsearch.report._common import (
 )
 from hpsearch.report._importance import MIN_IMPORTANCE_TRIALS, Importances, param_importances
 from hpsearch.report._pareto import hypervolume, hypervolume_history, pareto_front, pareto_mask
+
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
 
 __all__ = [
     "MIN_IMPORTANCE_TRIALS",
@@ -102,7 +105,7 @@ def _user_value(space: Any, name: str, value: Any) -> Any:
     return value
 
 
-def best_params(record: Any, number: int) -> dict[str, Any]:
+def best_params(record: SweepResult, number: int) -> dict[str, Any]:
     """The parameters of trial ``number`` as the user wrote them (inactive ones left out)."""
     row = record.trials[record.trials["number"] == number]
     if row.empty:
@@ -212,7 +215,7 @@ def parallel_dimensions(
 # -- learning curves -------------------------------------------------------------------------
 
 
-def learning_curves(record: Any) -> pd.DataFrame:
+def learning_curves(record: SweepResult) -> pd.DataFrame:
     """Intermediate values joined with each trial's state: ``number, step, value, state``.
 
     Rows are ordered by trial then step; a pruned trial's last row is where it was stopped.
@@ -249,6 +252,8 @@ class Summary:
     best_yaml: str = ""
     front_size: int | None = None
     note: str = ""
+    #: what stopped the pruned trials: ``{"fold racing": 9, "median pruner": 3}``
+    stopped_by: dict[str, int] = field(default_factory=dict)
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -260,7 +265,7 @@ def _parse_time(text: Any) -> datetime | None:
         return None
 
 
-def _wall_seconds(record: Any) -> float | None:
+def _wall_seconds(record: SweepResult) -> float | None:
     start = _parse_time(record.started)
     end = _parse_time(record.finished)
     t = record.trials
@@ -292,7 +297,29 @@ def best_yaml(params: Mapping[str, Any]) -> str:
     )
 
 
-def summarize(record: Any) -> Summary:
+def stopped_by(record: SweepResult) -> dict[str, int]:
+    """How many pruned trials each early-stopping rule stopped.
+
+    Fold racing marks its trials (metric ``racing_stopped``); the rest were stopped by the
+    sweep's pruner, or by the objective itself when the sweep has none.
+    """
+    t = record.trials
+    if t.empty:
+        return {}
+    pruned = t[t["state"] == "PRUNED"]
+    if pruned.empty:
+        return {}
+    racing = 0
+    if "metric_racing_stopped" in pruned:
+        racing = int((pd.to_numeric(pruned["metric_racing_stopped"], errors="coerce") == 1).sum())
+    config = getattr(record, "config", None)
+    pruner = getattr(config, "pruner", None)
+    other = f"{pruner.type} pruner" if pruner is not None else "the objective"
+    counts = {"fold racing": racing, other: len(pruned) - racing}
+    return {k: v for k, v in counts.items() if v}
+
+
+def summarize(record: SweepResult) -> Summary:
     """Counts by state, compute and wall time, and the best trial with its config as YAML.
 
     With several objectives "best" is the Pareto-optimal trial best on the first objective.
@@ -314,6 +341,7 @@ def summarize(record: Any) -> Summary:
         compute_s=float(compute),
         wall_s=_wall_seconds(record),
         best_number=None,
+        stopped_by=stopped_by(record),
     )
     done = pareto_front(t, objs) if len(objs) > 1 else complete_trials(t, objs)
     if done.empty:
@@ -336,7 +364,7 @@ def summarize(record: Any) -> Summary:
     return summary
 
 
-def comparison_table(records: Sequence[Any]) -> pd.DataFrame:
+def comparison_table(records: Sequence[SweepResult]) -> pd.DataFrame:
     """One row per sweep and metric: complete trials, best, median, and the best trial.
 
     Example:

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from hpsearch.report import _data
+from hpsearch.report._front_figures import hypervolume_figure, pareto_figure
 from hpsearch.report._parallel import parallel_figure
 from hpsearch.report._plotting import (
     BLUE,
-    GREEN,
     GREY,
     ORANGE,
     PALETTE,
@@ -32,6 +31,9 @@ from hpsearch.report._plotting import (
     texts,
 )
 
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
+
 __all__ = [
     "comparison_history_figure",
     "history_figure",
@@ -45,8 +47,9 @@ __all__ = [
 ]
 
 
-def history_figure(record: Any, *, hover: dict[int, str] | None = None) -> Any:
+def history_figure(record: SweepResult, *, hover: dict[int, str] | None = None) -> Any:
     """Every complete trial's value and the best-so-far line, one panel per objective."""
+    # better whole: one figure assembled trace by trace, in the order it is drawn
     go = go_module()
     objs = _data.objectives(record)
     hover = hover if hover is not None else hover_texts(record)
@@ -124,117 +127,18 @@ def history_figure(record: Any, *, hover: dict[int, str] | None = None) -> Any:
     return style(fig, title=title, height=max(360, 260 * len(objs)))
 
 
-def pareto_figure(record: Any, *, hover: dict[int, str] | None = None) -> Any:
-    """Pareto front scatter (pairwise for three or more objectives), dominated points dimmed."""
-    go = go_module()
-    objs = _data.objectives(record)
-    if len(objs) < 2:
-        raise ValueError("a Pareto plot needs two or more objectives")
-    hover = hover if hover is not None else hover_texts(record)
-    data = _data.pareto_front(record.trials, objs)
-    pairs = list(combinations(range(len(objs)), 2))
-    cols = min(3, len(pairs))
-    rows = math.ceil(len(pairs) / cols)
-    fig = subplots(
-        rows=rows,
-        cols=cols,
-        horizontal_spacing=0.09,
-        vertical_spacing=gap(rows, 0.14, 80 / max(400, 340 * rows)),
-    )
-    front = data[data["pareto"]]
-    dominated = data[~data["pareto"]]
-    for k, (a, b) in enumerate(pairs):
-        r, c = k // cols + 1, k % cols + 1
-        oa, ob = objs[a], objs[b]
-        for part, name, marker in (
-            (dominated, "dominated", {"color": GREY, "size": 6, "opacity": 0.35}),
-            (
-                front,
-                "Pareto front",
-                {"color": RED, "size": 9, "opacity": 0.95, "line": {"color": "white", "width": 1}},
-            ),
-        ):
-            extra = [
-                f"{esc(oa.name)} = {fmt(x)}<br>{esc(ob.name)} = {fmt(y)}"
-                for x, y in zip(part[oa.column], part[ob.column])
-            ]
-            fig.add_trace(
-                go.Scatter(
-                    x=part[oa.column].astype(float),
-                    y=part[ob.column].astype(float),
-                    mode="markers",
-                    name=name,
-                    marker=marker,
-                    hovertext=texts(hover, part["number"], extra),
-                    hoverinfo="text",
-                    legendgroup=name,
-                    showlegend=k == 0,
-                ),
-                row=r,
-                col=c,
-            )
-        if len(objs) == 2 and len(front) > 1:  # the 2-D front as a staircase
-            ordered = front.sort_values(oa.column)
-            fig.add_trace(
-                go.Scatter(
-                    x=ordered[oa.column].astype(float),
-                    y=ordered[ob.column].astype(float),
-                    mode="lines",
-                    line={
-                        "color": RED,
-                        "width": 1.2,
-                        "dash": "dot",
-                        "shape": "hv" if oa.goal == "minimize" else "vh",
-                    },
-                    hoverinfo="skip",
-                    showlegend=False,
-                ),
-                row=r,
-                col=c,
-            )
-        fig.update_xaxes(title_text=f"{esc(oa.name)} ({oa.goal[:3]})", row=r, col=c)
-        fig.update_yaxes(title_text=f"{esc(ob.name)} ({ob.goal[:3]})", row=r, col=c)
-    title = f"Pareto front: {int(front.shape[0])} of {int(data.shape[0])} complete trials"
-    return style(fig, title=title, height=max(400, 340 * rows))
-
-
-def hypervolume_figure(record: Any) -> Any:
-    """Hypervolume of the front after each complete trial (reference: worst values seen)."""
-    go = go_module()
-    data = _data.hypervolume_history(record.trials, _data.objectives(record))
-    fig = go.Figure(
-        go.Scatter(
-            x=data["number"],
-            y=data["hypervolume"],
-            mode="lines",
-            line={"color": GREEN, "width": 2.5, "shape": "hv"},
-            fill="tozeroy",
-            fillcolor="rgba(22,163,74,0.08)",
-            hovertemplate="trial %{x}<br>hypervolume %{y:.6g}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(title_text="trial")
-    fig.update_yaxes(title_text="hypervolume")
-    return style(
-        fig,
-        title="Hypervolume over trials (reference: worst value of each metric)",
-        legend=False,
-        height=320,
-    )
-
-
 def importance_figure(imps: Sequence[_data.Importances]) -> Any | None:
     """Horizontal bars of fANOVA importances (one color per objective), or None."""
     go = go_module()
-    usable = [imp for imp in imps if imp.values]
+    usable = [(imp, imp.values) for imp in imps if imp.values]
     if not usable:
         return None
-    order = list(usable[0].values)
-    for imp in usable[1:]:
-        order += [k for k in imp.values if k not in order]
+    order: list[str] = []
+    for _, values in usable:
+        order += [k for k in values if k not in order]
     fig = go.Figure()
-    for i, imp in enumerate(usable):
-        vals = [imp.values.get(k, 0.0) for k in order]
+    for i, (imp, values) in enumerate(usable):
+        vals = [values.get(k, 0.0) for k in order]
         fig.add_trace(
             go.Bar(
                 y=[esc(k) for k in order],
@@ -258,12 +162,13 @@ def importance_figure(imps: Sequence[_data.Importances]) -> Any | None:
 
 
 def slice_figure(
-    record: Any,
+    record: SweepResult,
     *,
     objective: _data.Objective | None = None,
     params: Sequence[str] | None = None,
 ) -> Any | None:
     """One scatter per parameter: its value against the objective, colored by trial number."""
+    # better whole: one figure assembled trace by trace, in the order it is drawn
     go = go_module()
     objective = objective or _data.objectives(record)[0]
     data = _data.slice_data(record.trials, objective, space=record.space, params=params)
@@ -344,7 +249,7 @@ def _gapped(curves: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def learning_curves_figure(record: Any) -> Any | None:
+def learning_curves_figure(record: SweepResult) -> Any | None:
     """Intermediate values per trial; pruned trials in red with an x where they stopped."""
     go = go_module()
     curves = _data.learning_curves(record)
@@ -410,7 +315,7 @@ def learning_curves_figure(record: Any) -> Any | None:
     return style(fig, title="Learning curves (intermediate values)", height=380)
 
 
-def comparison_history_figure(records: Sequence[Any]) -> Any:
+def comparison_history_figure(records: Sequence[SweepResult]) -> Any:
     """Best-so-far of each sweep's first objective; one panel per distinct metric.
 
     Sweeps optimizing the same metric share a panel, so their curves compare directly.

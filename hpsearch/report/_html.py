@@ -132,12 +132,20 @@ def _yaml_box(ident: str, yaml_text: str, caption_html: str) -> str:
     )
 
 
+def _stopped_by(s: _data.Summary) -> str:
+    """Under the pruned count: what stopped those trials (e.g. ``9 by fold racing``)."""
+    if not s.stopped_by:
+        return ""
+    parts = [f"{n} by {esc(what)}" for what, n in s.stopped_by.items()]
+    return f'<div class="sub">{" · ".join(parts)}</div>'
+
+
 def _summary_html(s: _data.Summary, objs: list[_data.Objective], idx: int) -> str:
     c = s.counts
     cards = [
         _card("trials", esc(s.total)),
         _card("complete", esc(c["COMPLETE"]), vcls="good"),
-        _card("pruned", esc(c["PRUNED"]), vcls="warn" if c["PRUNED"] else ""),
+        _card("pruned", esc(c["PRUNED"]) + _stopped_by(s), vcls="warn" if c["PRUNED"] else ""),
         _card("failed", esc(c["FAILED"]), vcls="bad" if c["FAILED"] else ""),
     ]
     if c["RUNNING"] or c["WAITING"]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from hpsearch._logging import quiet_optuna
 from hpsearch.report._common import (
     Objective,
     complete_trials,
@@ -24,6 +25,9 @@ from hpsearch.report._common import (
     python_value,
 )
 from hpsearch.strategies import distributions
+
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
 
 __all__ = ["MIN_IMPORTANCE_TRIALS", "Importances", "param_importances"]
 
@@ -90,7 +94,11 @@ def _internal(dist: Any, value: Any) -> Any:
 
 
 def param_importances(
-    record: Any, *, objective: Objective | None = None, seed: int = 0, max_trials: int = 1000
+    record: SweepResult,
+    *,
+    objective: Objective | None = None,
+    seed: int = 0,
+    max_trials: int = 1000,
 ) -> Importances:
     """fANOVA importances of each parameter for one objective (they sum to 1).
 
@@ -152,7 +160,10 @@ def param_importances(
     }
     if not varied:
         return Importances(objective.name, None, "no parameter varied between complete trials")
-    study = optuna.create_study(direction=objective.goal)
+    with quiet_optuna():
+        study = optuna.create_study(
+            direction="maximize" if objective.goal == "maximize" else "minimize"
+        )
     study.add_trials(made)
     try:
         values = get_param_importances(

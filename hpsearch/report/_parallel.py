@@ -8,12 +8,15 @@ plain scatter lines work everywhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hpsearch.report import _data
 from hpsearch.report._plotting import RED, esc, fmt, go_module, style
+
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
 
 __all__ = ["parallel_figure"]
 
@@ -28,8 +31,91 @@ def _axis_ticks(d: dict[str, Any], lo: float, hi: float) -> list[tuple[float, st
     return [(float(v), f"{float(v):.3g}") for v in np.linspace(lo, hi, 5)]
 
 
+def _axis_decor(
+    j: int, d: dict[str, Any], lo: float, hi: float, *, is_metric: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The vertical line of axis ``j`` and its annotations: title, ticks, "inactive" row."""
+    span = hi - lo
+    line = {
+        "type": "line",
+        "x0": j,
+        "x1": j,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": "#334155" if is_metric else "#94a3b8", "width": 1.5},
+    }
+    tick = {"showarrow": False, "xanchor": "right", "xshift": -4, "x": j}
+    notes: list[dict[str, Any]] = [
+        {
+            "x": j,
+            "y": 1.06,
+            "text": f"<b>{esc(d['label'])}</b>",
+            "showarrow": False,
+            "font": {"size": 12},
+            "yanchor": "bottom",
+        }
+    ]
+    for value, text in _axis_ticks(d, lo, hi):
+        y = (value - lo) / span if span else 0.5
+        notes.append({**tick, "y": y, "text": text, "font": {"size": 10, "color": "#475569"}})
+    if not np.isfinite(np.asarray(d["values"], dtype=float)).all():
+        notes.append(
+            {
+                **tick,
+                "y": -0.12,
+                "text": "<i>inactive</i>",
+                "font": {"size": 10, "color": "#94a3b8"},
+            }
+        )
+    return line, notes
+
+
+def _axis_range(d: dict[str, Any], finite: np.ndarray) -> tuple[float, float]:
+    lo = float(d["tickvals"][0]) if "tickvals" in d else float(finite.min())
+    hi = float(d["tickvals"][-1]) if "tickvals" in d else float(finite.max())
+    if "tickvals" in d and finite.size:
+        lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+    return lo, hi
+
+
+def _shown(d: dict[str, Any], v: float) -> str:
+    """How one trial's value on axis ``d`` reads in the hover text."""
+    shown = list(d.get("ticktext", []))
+    if not np.isfinite(v):
+        return "inactive"
+    if shown and float(v).is_integer() and 0 <= int(v) < len(shown):
+        return esc(shown[int(v)])
+    if "ticktext" in d:  # log axis: show the original value
+        return fmt(float(10**v))
+    return fmt(float(v))
+
+
+def _band_trace(
+    go: Any, rows: np.ndarray, ys: np.ndarray, texts: list[list[str]], name: str, color: str
+) -> Any:
+    """One legend entry: the lines of every trial in one color band (gaps between trials)."""
+    x = list(range(ys.shape[1]))
+    xs: list[Any] = []
+    yv: list[Any] = []
+    tv: list[Any] = []
+    for i in rows.tolist():
+        xs += [*x, None]
+        yv += [*ys[i].tolist(), None]
+        tv += [*texts[i], ""]
+    return go.Scatter(
+        x=xs,
+        y=yv,
+        mode="lines",
+        hovertext=tv,
+        hoverinfo="text",
+        line={"color": color, "width": 1.2},
+        opacity=0.55,
+        name=name,
+    )
+
+
 def parallel_figure(
-    record: Any, *, bins: int = 8, params: Sequence[str] | None = None
+    record: SweepResult, *, bins: int = 8, params: Sequence[str] | None = None
 ) -> Any | None:
     """Parallel coordinates over varying params and the metrics, colored by the first metric.
 
@@ -39,6 +125,7 @@ def parallel_figure(
     parameters sit on an "inactive" row below their axis; the best trial is drawn in red.
     ``params`` picks (and orders) the parameter axes.
     """
+    # better whole: axes, then bands, then the best trial, in the order they are drawn
     from plotly.colors import sample_colorscale
 
     go = go_module()
@@ -56,109 +143,31 @@ def parallel_figure(
     shapes: list[dict[str, Any]] = []
     for j, d in enumerate(dims):
         vals = np.asarray(d["values"], dtype=float)
-        finite = vals[np.isfinite(vals)]
-        lo = float(d["tickvals"][0]) if "tickvals" in d else float(finite.min())
-        hi = float(d["tickvals"][-1]) if "tickvals" in d else float(finite.max())
-        if "tickvals" in d and finite.size:
-            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+        lo, hi = _axis_range(d, vals[np.isfinite(vals)])
         span = hi - lo
         ys[:, j] = np.where(np.isfinite(vals), (vals - lo) / span if span else 0.5, -0.12)
-        label = esc(d["label"])
-        is_metric = j >= len(dims) - len(objs)
-        shapes.append(
-            {
-                "type": "line",
-                "x0": j,
-                "x1": j,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#334155" if is_metric else "#94a3b8", "width": 1.5},
-            }
-        )
-        annotations.append(
-            {
-                "x": j,
-                "y": 1.06,
-                "text": f"<b>{label}</b>",
-                "showarrow": False,
-                "font": {"size": 12},
-                "yanchor": "bottom",
-            }
-        )
-        for value, text in _axis_ticks(d, lo, hi):
-            y = (value - lo) / span if span else 0.5
-            annotations.append(
-                {
-                    "x": j,
-                    "y": y,
-                    "text": text,
-                    "showarrow": False,
-                    "xanchor": "right",
-                    "xshift": -4,
-                    "font": {"size": 10, "color": "#475569"},
-                }
-            )
-        if not np.isfinite(vals).all():
-            annotations.append(
-                {
-                    "x": j,
-                    "y": -0.12,
-                    "text": "<i>inactive</i>",
-                    "showarrow": False,
-                    "xanchor": "right",
-                    "xshift": -4,
-                    "font": {"size": 10, "color": "#94a3b8"},
-                }
-            )
-        shown = [t for t in d.get("ticktext", [])]
+        line, notes = _axis_decor(j, d, lo, hi, is_metric=j >= len(dims) - len(objs))
+        shapes.append(line)
+        annotations += notes
         for i in range(n):
-            v = vals[i]
-            if not np.isfinite(v):
-                shown_value = "inactive"
-            elif shown and float(v).is_integer() and 0 <= int(v) < len(shown):
-                shown_value = esc(shown[int(v)])
-            elif "ticktext" in d:  # log axis: show the original value
-                shown_value = fmt(float(10**v))
-            else:
-                shown_value = fmt(float(v))
-            texts[i][j] = f"trial {numbers[i]}<br>{label} = {shown_value}"
+            texts[i][j] = f"trial {numbers[i]}<br>{esc(d['label'])} = {_shown(d, vals[i])}"
     score = done[first.column].to_numpy(dtype=float)
     good = -score * first.sign  # larger is better
     g_lo, g_hi = float(good.min()), float(good.max())
     rank = (good - g_lo) / (g_hi - g_lo) if g_hi > g_lo else np.ones(n)
     band = np.minimum((rank * bins).astype(int), bins - 1)
     colors = sample_colorscale("Viridis", [(b + 0.5) / bins for b in range(bins)])
-    x = list(range(len(dims)))
     fig = go.Figure()
     for b in range(bins):
         rows = np.flatnonzero(band == b)
-        if rows.size == 0:
-            continue
-        xs: list[Any] = []
-        yv: list[Any] = []
-        tv: list[Any] = []
-        for i in rows:
-            xs += [*x, None]
-            yv += [*ys[i].tolist(), None]
-            tv += [*texts[i], ""]
-        lo_v = np.min(score[rows])
-        hi_v = np.max(score[rows])
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=yv,
-                mode="lines",
-                hovertext=tv,
-                hoverinfo="text",
-                line={"color": colors[b], "width": 1.2},
-                opacity=0.55,
-                name=f"{esc(first.name)} {fmt(float(lo_v))} to {fmt(float(hi_v))}",
-            )
-        )
+        if rows.size:
+            lo_v, hi_v = float(np.min(score[rows])), float(np.max(score[rows]))
+            name = f"{esc(first.name)} {fmt(lo_v)} to {fmt(hi_v)}"
+            fig.add_trace(_band_trace(go, rows, ys, texts, name, colors[b]))
     best = int(np.argmax(good))
     fig.add_trace(
         go.Scatter(
-            x=x,
+            x=list(range(len(dims))),
             y=ys[best].tolist(),
             mode="lines+markers",
             hovertext=texts[best],

@@ -10,9 +10,12 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpsearch.report import _data
+
+if TYPE_CHECKING:
+    from hpsearch.storage import SweepResult
 
 __all__ = ["esc", "fmt", "gap", "go_module", "hover_texts", "style", "subplots", "texts"]
 
@@ -96,7 +99,7 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def hover_texts(record: Any) -> dict[int, str]:
+def hover_texts(record: SweepResult) -> dict[int, str]:
     """Per trial number, an escaped hover text: the trial and its (first 12) active params."""
     t = record.trials
     names = _data.param_names(t)

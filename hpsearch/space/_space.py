@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,7 @@ class Space:
     """
 
     parameters: tuple[Dimension, ...]
+    _by_name: dict[str, Dimension] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", _dependency_order(tuple(self.parameters)))
@@ -46,14 +47,14 @@ class Space:
         return [d.name for d in self.parameters]
 
     def __getitem__(self, name: str) -> Dimension:
-        return self._by_name[name]  # type: ignore[attr-defined]
+        return self._by_name[name]
 
     def get(self, name: str, default: Dimension | None = None) -> Dimension | None:
         """The dimension called ``name``, or ``default``."""
-        return self._by_name.get(name, default)  # type: ignore[attr-defined]
+        return self._by_name.get(name, default)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._by_name  # type: ignore[attr-defined]
+        return name in self._by_name
 
     def __len__(self) -> int:
         return len(self.parameters)

@@ -3,12 +3,13 @@
 :class:`SweepDirectory` owns the file names and metadata of a sweep's folder, the
 :class:`TrialLedger` is the one writer of its Optuna study, :func:`trials_table` is the table
 ``trials.csv``, the reports and ``HPSearchCV.cv_results_`` all read, and :class:`SweepResult`
-is what reading a sweep gives back.
+is what reading a sweep gives back. :func:`repair_sweep` (``hpsearch repair``) rewrites a
+damaged study journal, keeping every trial it can vouch for.
 """
 
 from hpsearch.storage._directory import SweepDirectory
 from hpsearch.storage._journal import SweepJournal, SweepLock
-from hpsearch.storage._ledger import Recovery, Retry, TrialLedger, quiet_optuna
+from hpsearch.storage._ledger import Recovery, Retry, TrialLedger
 from hpsearch.storage._outputs import (
     best_as,
     best_entries,
@@ -18,11 +19,13 @@ from hpsearch.storage._outputs import (
     write_atomic,
     write_outputs,
 )
+from hpsearch.storage._repair import RepairReport, repair_journal, repair_sweep
 from hpsearch.storage._result import SweepResult, open_sweep
 from hpsearch.storage._table import intermediate_table, trials_table, value_columns
 
 __all__ = [
     "Recovery",
+    "RepairReport",
     "Retry",
     "SweepDirectory",
     "SweepJournal",
@@ -34,8 +37,9 @@ __all__ = [
     "describe_counts",
     "intermediate_table",
     "open_sweep",
-    "quiet_optuna",
     "read_best",
+    "repair_journal",
+    "repair_sweep",
     "summary_frame",
     "trials_table",
     "value_columns",

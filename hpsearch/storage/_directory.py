@@ -19,13 +19,13 @@ from typing import Any
 
 import optuna
 import yaml
-from optuna.storages.journal import JournalFileBackend
 
 from hpsearch._version import __version__
 from hpsearch.config import SweepConfig, read_config
 from hpsearch.errors import ConfigError
 from hpsearch.storage._journal import SweepJournal, SweepLock
 from hpsearch.storage._outputs import BEST_FILE, TRIALS_FILE, write_atomic
+from hpsearch.storage._reader import JournalReader, open_journal_storage
 
 __all__ = ["SweepDirectory"]
 
@@ -112,9 +112,20 @@ class SweepDirectory:
         return read_config(self.space_file)
 
     def read_meta(self) -> dict[str, Any]:
+        """The contents of ``sweep.json`` (``{}`` when there is none).
+
+        Raises:
+            ConfigError: the file is not valid JSON.
+        """
         if not self.meta_file.exists():
             return {}
-        meta = json.loads(self.meta_file.read_text(encoding="utf-8"))
+        try:
+            meta = json.loads(self.meta_file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(
+                f"unreadable metadata ({exc}); restore it or delete it to use the defaults",
+                file=str(self.meta_file),
+            ) from None
         return meta if isinstance(meta, dict) else {}
 
     @property
@@ -169,25 +180,33 @@ class SweepDirectory:
         self, url: str | None = None
     ) -> tuple[optuna.storages.BaseStorage, SweepJournal | None]:
         """The study's storage for the driver (the only writer): the URL given or stored, or
-        the journal file, and that journal (``None`` for a URL)."""
+        the journal file, and that journal (``None`` for a URL).
+
+        A torn last line of the journal is dropped and kept aside (``journal.torn_file``).
+
+        Raises:
+            StudyDamagedError: another line of the journal is unreadable (nothing is changed).
+        """
         url = url or self.storage_url
         if url:
             return optuna.storages.get_storage(url), None
         journal = SweepJournal(self.journal_file)
-        return optuna.storages.JournalStorage(journal), journal
+        return open_journal_storage(journal), journal
 
     def load_study(self) -> tuple[optuna.Study, SweepConfig]:
-        """The stored study and config, for reading (never written; works while a sweep runs).
+        """The stored study and config, for reading (never written; works while a sweep runs:
+        a half-written last line is skipped).
 
         Raises:
             ConfigError: no sweep, or no study yet.
+            StudyDamagedError: the journal has an unreadable line before its last one.
         """
         config = self.read_config()
         url = self.storage_url
         if url:
             storage: Any = url
         elif self.journal_file.exists():
-            storage = optuna.storages.JournalStorage(JournalFileBackend(str(self.journal_file)))
+            storage = open_journal_storage(JournalReader(self.journal_file))
         else:
             raise ConfigError(
                 f"{self.path} holds no study (no {self.JOURNAL_FILE})", file=str(self.path)

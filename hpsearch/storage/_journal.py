@@ -1,7 +1,8 @@
 """The default study store: an Optuna journal file written by one driver.
 
-The file has exactly the format of Optuna's ``JournalFileBackend`` (one JSON operation per line),
-so ``optuna-dashboard runs/<name>/study.journal`` and Optuna itself read a sweep. Because only the
+The file has the format of Optuna's ``JournalFileBackend`` (one JSON operation per line, plus a
+checksum field Optuna ignores: see :mod:`hpsearch.storage._lines`), so
+``optuna-dashboard runs/<name>/study.journal`` and Optuna itself read a sweep. Because only the
 sweep's driver writes (workers send results to it), no per-write file lock is needed: the driver
 holds one lock on the sweep directory for the whole sweep, keeps the log in memory, and calls
 :meth:`SweepJournal.sync` (``fsync``) at the durability points: a trial's params are on disk
@@ -11,51 +12,43 @@ before it starts, its result before the next one is counted.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
-from collections.abc import Iterator
+import time
 from pathlib import Path
 from typing import Any
 
-from optuna.storages.journal import BaseJournalBackend
-
 from hpsearch.errors import SweepLockedError
+from hpsearch.storage._lines import encode_ops, scan_journal
+from hpsearch.storage._reader import MemoryJournal
 
-__all__ = ["SweepJournal", "SweepLock"]
+__all__ = ["SweepJournal", "SweepLock", "fsync_directory", "keep_aside"]
 
 
-class SweepJournal(BaseJournalBackend):
+class SweepJournal(MemoryJournal):
     """Append-only journal file for a single writer, read back from memory.
 
-    A torn last line (the driver was killed mid-write) is dropped on open.
+    Only a torn last line (the driver was killed mid-write) is dropped on open; its bytes are
+    kept in ``study.journal.torn-<time>`` (``torn_file``). Any other unreadable line raises
+    :class:`~hpsearch.errors.StudyDamagedError` and leaves the file as it was.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self._logs: list[dict[str, Any]] = []
-        good_bytes = 0
-        if self.path.exists():
-            with open(self.path, "rb") as f:
-                for line in f:
-                    if not line.endswith(b"\n"):
-                        break
-                    try:
-                        self._logs.append(json.loads(line))
-                    except json.JSONDecodeError:
-                        break
-                    good_bytes += len(line)
-            if good_bytes != self.path.stat().st_size:
-                with open(self.path, "r+b") as f:
-                    f.truncate(good_bytes)
-        self._file = open(self.path, "ab")  # noqa: SIM115 - kept open for the sweep
+        path = Path(path)
+        data = path.read_bytes() if path.exists() else b""
+        scan = scan_journal(data, path)
+        super().__init__(path, scan.ops)
+        self.torn_file: Path | None = None
+        self.torn_reason = scan.torn_reason
+        if scan.good_bytes < len(data):
+            self.torn_file = keep_aside(path, "torn", data[scan.good_bytes :])
+            with open(path, "r+b") as f:
+                f.truncate(scan.good_bytes)
+                os.fsync(f.fileno())
+        self._file = open(path, "ab")  # noqa: SIM115 - kept open for the sweep
         self._dirty = False
 
-    def read_logs(self, log_number_from: int) -> Iterator[dict[str, Any]]:
-        return iter(self._logs[log_number_from:])
-
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
-        text = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
-        self._file.write(text.encode("utf-8"))
+        self._file.write(encode_ops(logs))
         self._file.flush()
         self._logs.extend(logs)
         self._dirty = True
@@ -70,6 +63,35 @@ class SweepJournal(BaseJournalBackend):
         if not self._file.closed:
             self.sync()
             self._file.close()
+
+
+def keep_aside(journal: Path, kind: str, data: bytes) -> Path:
+    """Durably write ``data`` to ``<journal>.<kind>-<UTC time>`` (never over an existing file)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = journal.with_name(f"{journal.name}.{kind}-{stamp}")
+    n = 1
+    while True:
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            n += 1
+            target = journal.with_name(f"{journal.name}.{kind}-{stamp}-{n}")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    fsync_directory(journal.parent)
+    return target
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 _HELD: set[str] = set()

@@ -3,42 +3,29 @@
 The driver asks the strategy for trials and tells it results (``study.ask``/``study.tell``);
 everything else it records about a trial (its metrics, error, attempt, retry links) goes
 through the ledger, which also repairs what an interrupted run left behind: trials still
-RUNNING become FAILED ``interrupted`` and are queued for a retry with the same params.
+RUNNING become FAILED ``interrupted`` and are queued for a retry with the same params, and
+trials ``hpsearch repair`` marked lost are neither counted nor retried.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import optuna
 
+from hpsearch._logging import quiet_optuna
 from hpsearch.errors import ConfigError
 from hpsearch.space import Space
 from hpsearch.storage._journal import SweepJournal
-from hpsearch.storage._table import ATTEMPT_ATTR, ERROR_ATTR, METRICS_ATTR
+from hpsearch.storage._table import ATTEMPT_ATTR, ERROR_ATTR, LOST_ATTR, METRICS_ATTR
 from hpsearch.trial import NEEDS_RETRY_ATTR, RETRY_OF_ATTR, TrialState
 
-__all__ = ["Recovery", "Retry", "TrialLedger", "quiet_optuna"]
+__all__ = ["Recovery", "Retry", "TrialLedger"]
 
 INTERRUPTED = "interrupted: the sweep stopped while it ran"
-
-
-@contextlib.contextmanager
-def quiet_optuna() -> Iterator[None]:
-    """Optuna's own INFO lines off while the block runs, its level restored after (hpsearch
-    reports progress itself)."""
-    logger = logging.getLogger("optuna")
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 @dataclass(frozen=True)
@@ -131,11 +118,14 @@ class TrialLedger:
     # -- recovery -------------------------------------------------------------------------
     def recover(self, space: Space) -> Recovery:
         """Count final trials; mark trials left RUNNING as FAILED ``interrupted``; collect
-        every trial owed a retry (once each, even across several interrupted runs)."""
+        every trial owed a retry (once each, even across several interrupted runs). Trials
+        marked lost by ``hpsearch repair`` count for nothing: a new trial takes their place."""
         trials = self.study.get_trials(deepcopy=False)
         retried = {t.user_attrs.get(RETRY_OF_ATTR) for t in trials}
         out = Recovery()
         for t in trials:
+            if t.user_attrs.get(LOST_ATTR):
+                continue  # lost to a damaged journal (hpsearch repair): not counted, not retried
             state = TrialState.from_optuna(t.state)
             needs_retry = bool(t.user_attrs.get(NEEDS_RETRY_ATTR))
             if state is TrialState.RUNNING:

@@ -103,7 +103,8 @@ def read_best(directory: str | Path) -> dict[str, Any]:
         raise ConfigError(
             f"no best.yaml in {directory}: no trial has completed yet", file=str(path)
         )
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return doc
 
 
 def best_as(directory: str | Path, fmt: str) -> str:
@@ -111,7 +112,7 @@ def best_as(directory: str | Path, fmt: str) -> str:
     doc = read_best(directory)
     if fmt == "json":
         return json.dumps(doc, indent=2)
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
 
 
 def summary_frame(

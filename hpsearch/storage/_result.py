@@ -103,7 +103,7 @@ class SweepResult:
     def best_value(self) -> float | None:
         if not self.best:
             return None
-        return self.best["metrics"][self.metrics[0].name]
+        return float(self.best["metrics"][self.metrics[0].name])
 
     @property
     def best_values(self) -> dict[str, float] | None:

@@ -7,7 +7,8 @@ Columns, in this order:
 - ``value`` (one metric) or ``value_<metric>`` (several): the objective value(s);
 - ``param_<name>``: each parameter (empty where inactive);
 - ``metric_<name>``: other metrics the trial recorded (CV std, extra scorers, costs);
-- ``duration_s``, ``datetime_start``, ``datetime_complete``, ``error``, ``attempt``, ``last_step``.
+- ``duration_s``, ``datetime_start``, ``datetime_complete`` (ISO 8601, with microseconds),
+  ``error``, ``attempt``, ``last_step``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = ["intermediate_table", "trials_table", "value_columns"]
 METRICS_ATTR = "hpsearch:metrics"
 ERROR_ATTR = "hpsearch:error"
 ATTEMPT_ATTR = "hpsearch:attempt"
+LOST_ATTR = "hpsearch:lost"  # a trial ``hpsearch repair`` could not vouch for (FAILED)
 
 
 def value_columns(metric_names: Sequence[str]) -> list[str]:
@@ -83,8 +85,8 @@ def trials_table(study: optuna.Study, config: SweepConfig) -> pd.DataFrame:
             row[col] = value
         start, end = t.datetime_start, t.datetime_complete
         row["duration_s"] = (end - start).total_seconds() if start and end else None
-        row["datetime_start"] = start.isoformat(timespec="seconds") if start else None
-        row["datetime_complete"] = end.isoformat(timespec="seconds") if end else None
+        row["datetime_start"] = start.isoformat(timespec="microseconds") if start else None
+        row["datetime_complete"] = end.isoformat(timespec="microseconds") if end else None
         row["error"] = t.user_attrs.get(ERROR_ATTR) or ""
         row["attempt"] = t.user_attrs.get(ATTEMPT_ATTR, 0)
         steps = t.intermediate_values

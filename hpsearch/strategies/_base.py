@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 import optuna
@@ -47,7 +47,10 @@ class Suggestion:
     lineage: int | None = None
 
 
-def quiet(factory: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+_T = TypeVar("_T")
+
+
+def quiet(factory: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
     """Call ``factory`` with Optuna's experimental warnings silenced."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

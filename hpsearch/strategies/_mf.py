@@ -109,7 +109,9 @@ class MultiFidelityStrategy(Strategy):
             "n_startup": self.option("n_startup"),
         }
 
-    def _new_search(self, results: Sequence[Result] = (), running: Sequence[Job] = ()) -> Any:
+    def _new_search(
+        self, results: Sequence[Result] = (), running: Sequence[Job] = ()
+    ) -> MultiFidelitySearch:
         return MultiFidelitySearch.rebuild(self.space, results, running, **self._settings())
 
     # -- the driver's side -----------------------------------------------------------------

@@ -35,7 +35,8 @@ def distribution(dim: Dimension) -> BaseDistribution | None:
     if isinstance(dim, Float):
         return FloatDistribution(dim.low, dim.high, log=dim.log, step=dim.step)
     if isinstance(dim, Int):
-        return IntDistribution(dim.low, dim.high, log=dim.log, step=1 if dim.log else dim.step)
+        low, high, step = dim.int_range
+        return IntDistribution(low, high, log=dim.log, step=1 if dim.log else step)
     if isinstance(dim, Categorical):
         return CategoricalDistribution([dim.encode(c) for c in dim.grid_values()])
     return None
@@ -65,8 +66,9 @@ def suggest(trial: optuna.Trial, space: Space) -> dict[str, Any]:
                 dim.name, dim.low, dim.high, log=dim.log, step=dim.step
             )
         elif isinstance(dim, Int):
+            low, high, step = dim.int_range
             params[dim.name] = trial.suggest_int(
-                dim.name, dim.low, dim.high, log=dim.log, step=1 if dim.log else dim.step
+                dim.name, low, high, log=dim.log, step=1 if dim.log else step
             )
         else:
             stored = trial.suggest_categorical(dim.name, [dim.encode(c) for c in dim.grid_values()])

@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 
 from hpsearch.config import Option, Schema
 from hpsearch.errors import ConfigError
-from hpsearch.space import Categorical, Float, Int, Space
+from hpsearch.space import Categorical, Constant, Float, Int, Space
 from hpsearch.strategies._base import Strategy, default_startup, is_varying
 from hpsearch.strategies._optuna_space import SpaceRandomSampler, distribution
 from hpsearch.strategies._seeds import derive_seed
@@ -39,6 +39,12 @@ def _import_skopt() -> Any:
     return skopt
 
 
+def _distribution(dim: Float | Int | Categorical) -> BaseDistribution:
+    made = distribution(dim)
+    assert made is not None  # only a Constant has none
+    return made
+
+
 class _Codec:
     """Maps one dimension between Optuna-stored values and a scikit-optimize dimension."""
 
@@ -47,13 +53,14 @@ class _Codec:
         self.indexed = isinstance(dim, Categorical) or (
             dim.step is not None and not (isinstance(dim, Int) and dim.step == 1)
         )
+        self.step = 1.0 if isinstance(dim, Categorical) or dim.step is None else float(dim.step)
 
     def skopt_dimension(self, skopt: Any) -> Any:
         dim = self.dim
         if isinstance(dim, Categorical):
             return skopt.space.Categorical([str(i) for i in range(len(dim.choices))], name=dim.name)
         if self.indexed:
-            n = round((dim.high - dim.low) / dim.step)
+            n = round((dim.high - dim.low) / self.step)
             return skopt.space.Integer(0, n, name=dim.name)
         prior = "log-uniform" if dim.log else "uniform"
         cls = skopt.space.Integer if isinstance(dim, Int) else skopt.space.Real
@@ -64,7 +71,7 @@ class _Codec:
         if isinstance(dim, Categorical):
             return str(dim.index(dim.decode(stored)))
         if self.indexed:
-            return round((stored - dim.low) / dim.step)
+            return round((stored - dim.low) / self.step)
         if isinstance(dim, Int):
             return int(stored)
         return min(max(float(stored), dim.low), dim.high)
@@ -74,7 +81,7 @@ class _Codec:
         if isinstance(dim, Categorical):
             return dim.encode(dim.grid_values()[int(value)])
         if self.indexed:
-            x = dim.low + int(value) * dim.step
+            x = dim.low + int(value) * self.step
             return int(x) if isinstance(dim, Int) else float(round(x, 12))
         return int(value) if isinstance(dim, Int) else float(value)
 
@@ -111,13 +118,17 @@ class SkoptSampler(BaseSampler):
         self.acq_func = acq_func
         self.base_estimator = base_estimator
         self.acq_optimizer = acq_optimizer
-        self._codecs = [_Codec(d) for d in space.searched if not d.when and is_varying(d)]
+        self._codecs = [
+            _Codec(d)
+            for d in space.searched
+            if not isinstance(d, Constant) and not d.when and is_varying(d)
+        ]
         self._fallback = SpaceRandomSampler(space, seed=seed)
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        return {c.dim.name: distribution(c.dim) for c in self._codecs}
+        return {c.dim.name: _distribution(c.dim) for c in self._codecs}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]

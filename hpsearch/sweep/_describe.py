@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hpsearch.config import SweepConfig
+from hpsearch.objectives import OBJECTIVES
 from hpsearch.strategies import choose_bayes, read_fidelity, rung_levels
 from hpsearch.sweep._settings import DEFAULT_TRIALS
 
@@ -62,6 +63,10 @@ def describe_config(config: SweepConfig) -> str:
     if config.pruner is not None:
         opts = ", ".join(f"{k}={v}" for k, v in config.pruner.options.items())
         lines.append(f"pruner:     {config.pruner.type}" + (f" ({opts})" if opts else ""))
+    if config.objective is not None and config.objective.type in OBJECTIVES:
+        stopping = OBJECTIVES[config.objective.type].early_stopping(config)
+        if stopping:
+            lines.append(f"early stop: {stopping}")
     execution = config.execution.to_dict()
     if execution:
         lines.append("execution:  " + ", ".join(f"{k}={v}" for k, v in execution.items()))

@@ -106,6 +106,12 @@ class SweepDriver:
             total=self.total, mode=self.settings.progress, metric=self.metric_names[0]
         )
         self.progress.set_done(self.counted, failed=recovery.failed, pruned=recovery.pruned)
+        journal = self.ledger.journal
+        if journal is not None and journal.torn_file is not None:
+            self.progress.message(
+                f"dropped the torn last line of {journal.path} ({journal.torn_reason}); "
+                f"its bytes are in {journal.torn_file}"
+            )
         if self.counted:
             more = f", {len(self.retries)} to retry" if self.retries else ""
             self.progress.message(

@@ -64,9 +64,9 @@ def retrain(
         )
     config = sweep.read_config()
     spec = config.objective
-    if not spec or spec.get("type") != "torch":
+    if spec is None or spec.type != "torch":
         raise ConfigError(
-            f"retrain needs a sweep with a torch objective, found {(spec or {}).get('type')!r}",
+            f"retrain needs a sweep with a torch objective, found {spec.type if spec else None!r}",
             file=str(sweep.space_file),
             path="objective.type",
         )

@@ -189,7 +189,7 @@ class PreparedData:
         regression = task == "regression"
         classes = None
         if regression:
-            y_enc = np.asarray(y, dtype=np.float64).reshape(-1)
+            y_enc: np.ndarray = np.asarray(y, dtype=np.float64).reshape(-1)
             n_outputs = 1
         else:
             classes, y_enc = np.unique(np.asarray(y), return_inverse=True)

@@ -95,7 +95,7 @@ def image_shape(n_features: int, given: Sequence[int] | None = None) -> tuple[in
                 f"input_shape {list(given)} does not hold {n_features} features",
                 path="objective.model.input_shape",
             )
-        return shape  # type: ignore[return-value]
+        return shape
     side = math.isqrt(n_features)
     if side * side != n_features:
         raise ConfigError(

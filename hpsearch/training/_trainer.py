@@ -254,6 +254,8 @@ def train(
         >>> result.epochs_run, 0 <= result.metrics["accuracy"] <= 1
         (2, True)
     """
+    # Better whole: one epoch loop whose counters (best, early stopping, pause state) are
+    # shared by every step; split, they would travel through a state object for no gain.
     n_epochs = int(epochs if epochs is not None else cfg.epochs)
     shape = tuple(int(s) for s in input_shape)
     seed_everything(cfg.seed, deterministic=deterministic)
@@ -329,6 +331,7 @@ def train(
             best, best_epoch = value, epoch + 1
             for run in runs:
                 run.best_state = {k: v.detach().clone() for k, v in run.model.state_dict().items()}
+                assert run.last is not None  # set by this epoch's validation
                 run.best_outputs, run.best_val_loss = run.last
         better = improved(monitor, value, ref, cfg.min_delta)
         if better:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hpsearch.errors import ConfigError
-from hpsearch.objectives._racing import FoldRace, RacingRule
+from hpsearch.objectives._racing import FoldRace, ParetoRace, RacingRule
 
 
 def race(goal="maximize", n_folds=5, **rule):
@@ -78,3 +78,28 @@ def test_from_spec_defaults_depend_on_the_number_of_folds():
 def test_bad_racing_specs(spec, match):
     with pytest.raises(ConfigError, match=match):
         RacingRule.from_spec(spec, n_folds=5)
+
+
+def pareto_race(n_folds=4, **rule):
+    goals = {"acc": "maximize", "time": "minimize"}
+    return ParetoRace(RacingRule(**rule), goals=goals, n_folds=n_folds)
+
+
+def test_pareto_race_stops_only_a_trial_dominated_on_every_metric():
+    r = pareto_race()
+    r.record({"acc": [0.90, 0.92, 0.91, 0.90], "time": [1.0, 1.1, 1.0, 1.05]})
+    assert r.should_stop({"acc": [0.50, 0.52], "time": [3.0, 3.1]})
+    # far less accurate but faster: a Pareto candidate, never stopped
+    assert not r.should_stop({"acc": [0.50, 0.52], "time": [0.1, 0.1]})
+    # slower but as accurate: within the noise on accuracy, not dominated
+    assert not r.should_stop({"acc": [0.91, 0.91], "time": [5.0, 5.0]})
+
+
+def test_pareto_race_any_completed_config_may_dominate_and_rules_still_apply():
+    r = pareto_race(min_folds=3)
+    r.record({"acc": [0.6, 0.6, 0.6, 0.6], "time": [0.1, 0.1, 0.1, 0.1]})
+    r.record({"acc": [0.95, 0.95, 0.95, 0.95], "time": [2.0, 2.0, 2.0, 2.0]})
+    worst = {"acc": [0.5, 0.5], "time": [3.0, 3.0]}
+    assert not r.should_stop(worst)  # fewer than min_folds
+    assert r.should_stop({k: [*v, v[-1]] for k, v in worst.items()})
+    assert not pareto_race(rule="none").should_stop(worst)

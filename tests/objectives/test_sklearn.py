@@ -314,8 +314,8 @@ def test_holdout_split_with_test_size():
     ],
 )
 def test_bad_blocks_are_config_errors(objective, match):
-    space = svm_space(**objective)
-    with pytest.raises(ConfigError, match=match):
+    with pytest.raises(ConfigError, match=match):  # at load (cv, racing) or when built (data)
+        space = svm_space(**objective)
         SklearnObjective(space.objective, space)
 
 

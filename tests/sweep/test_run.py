@@ -195,3 +195,17 @@ def test_module_entry_point(tmp_path):
         check=False,
     )
     assert proc.returncode == 0 and "quad" in proc.stdout
+
+
+def test_trials_csv_times_have_microseconds(tmp_path, capsys):
+    """Sub-second trials and the driver's gaps between them can be measured from trials.csv."""
+    out = tmp_path / "run"
+    assert main(["run", str(_space(tmp_path)), "--out", str(out), "--quiet", "--no-report"]) == 0
+    table = pd.read_csv(out / "trials.csv")
+    start = pd.to_datetime(table["datetime_start"], format="ISO8601")
+    end = pd.to_datetime(table["datetime_complete"], format="ISO8601")
+    assert table["datetime_start"].str.fullmatch(r".*T\d\d:\d\d:\d\d\.\d{6}").all()
+    assert ((end - start).dt.total_seconds() - table["duration_s"]).abs().max() < 1e-6
+    assert (table["duration_s"] < 1).all() and (table["duration_s"] > 0).all()
+    gaps = (start.iloc[1:].to_numpy() - end.iloc[:-1].to_numpy()) / pd.Timedelta(seconds=1)
+    assert (gaps > 0).all()  # one worker: each trial starts after the previous one ended

@@ -100,13 +100,14 @@ class RungTPE:
         if eligible.size == 0:
             return weights
         best = int(eligible[-1])
-        for rung in eligible:
+        for rung in (int(r) for r in eligible):
             tau = 1.0 if rung == best else _rank_agreement(rungs[rung], rungs[best])
             quality = counts[rung] / (counts[rung] + self.n_min)
             weights[rung] = (max(tau, 0.0) * quality) ** self.sharpness
         if weights.sum() <= 0:
             weights[best] = 1.0
-        return weights / weights.sum()
+        out: np.ndarray = weights / weights.sum()
+        return out
 
     def propose(
         self,

@@ -273,7 +273,7 @@ class MultiFidelitySearch:
     def best(self) -> Result | None:
         """The best finished result at any resource (``None`` before the first)."""
         done = [r for r in self.results if r.value is not None and math.isfinite(r.value)]
-        return min(done, key=lambda r: self.sign * r.value) if done else None
+        return min(done, key=lambda r: self.sign * float(r.value or 0.0)) if done else None
 
 
 def _order(resource: float) -> float:
