@@ -254,7 +254,7 @@ def train(
         >>> result.epochs_run, 0 <= result.metrics["accuracy"] <= 1
         (2, True)
     """
-    # Better whole: one epoch loop whose counters (best, early stopping, pause state) are
+    # This is better whole: one epoch loop whose counters (best, early stopping, pause state) are
     # shared by every step; split, they would travel through a state object for no gain.
     n_epochs = int(epochs if epochs is not None else cfg.epochs)
     shape = tuple(int(s) for s in input_shape)
