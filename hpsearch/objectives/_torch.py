@@ -409,3 +409,7 @@ def _opt_int(value: Any, key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"must be a positive integer, got {value!r}", path=f"objective.{key}")
     return value
+
+
+def _folder(path: Any) -> str | None:
+    return None if path is None else str(path)

@@ -21,12 +21,10 @@ from hpsearch.errors import ConfigError
 from hpsearch.space import Space
 from hpsearch.storage._journal import SweepJournal
 from hpsearch.storage._table import ATTEMPT_ATTR, ERROR_ATTR, LOST_ATTR, METRICS_ATTR
-from hpsearch.trial import TrialState
+from hpsearch.trial import NEEDS_RETRY_ATTR, RETRY_OF_ATTR, TrialState
 
 __all__ = ["Recovery", "Retry", "TrialLedger"]
 
-RETRY_OF_ATTR = "hpsearch:retry_of"
-NEEDS_RETRY_ATTR = "hpsearch:needs_retry"
 INTERRUPTED = "interrupted: the sweep stopped while it ran"
 
 

@@ -1,4 +1,4 @@
-"""Strategies: what to try next (grid, random, sobol, tpe, gp, skopt, nsga2, bayes).
+"""Strategies: what to try next (grid, random, sobol, tpe, gp, skopt, nsga2, bayes, mf).
 
 Each strategy is a thin layer over an Optuna sampler with one interface: ``ask()`` returns a
 :class:`Suggestion` (trial number and user-facing params), ``tell()`` records the outcome.
@@ -18,8 +18,11 @@ Example:
 from hpsearch.strategies._base import Strategy, StrategyExhausted, Suggestion
 from hpsearch.strategies._bayes import BayesStrategy, choose_bayes
 from hpsearch.strategies._factory import MULTI_OBJECTIVE, STRATEGIES, make_strategy
+from hpsearch.strategies._fidelity import Fidelity, read_fidelity
 from hpsearch.strategies._gp import GPStrategy
 from hpsearch.strategies._grid import GridStrategy
+from hpsearch.strategies._mf import MultiFidelityStrategy
+from hpsearch.strategies._multifidelity import rung_levels
 from hpsearch.strategies._nsga2 import NSGA2Strategy
 from hpsearch.strategies._optuna_space import SpaceRandomSampler, distributions, suggest
 from hpsearch.strategies._random import RandomStrategy
@@ -32,8 +35,10 @@ __all__ = [
     "MULTI_OBJECTIVE",
     "STRATEGIES",
     "BayesStrategy",
+    "Fidelity",
     "GPStrategy",
     "GridStrategy",
+    "MultiFidelityStrategy",
     "NSGA2Strategy",
     "RandomStrategy",
     "SkoptSampler",
@@ -49,5 +54,7 @@ __all__ = [
     "distributions",
     "fresh_seed",
     "make_strategy",
+    "read_fidelity",
+    "rung_levels",
     "suggest",
 ]

@@ -35,11 +35,16 @@ class StrategyExhausted(RuntimeError):
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One point to evaluate: the trial ``number``, user-facing ``params`` and the Optuna trial."""
+    """One point to evaluate: the trial ``number``, user-facing ``params`` and the Optuna trial.
+
+    ``lineage`` is the trial whose checkpoint folder this one continues (a multi-fidelity
+    promotion continues its configuration's first trial), or ``None`` for its own.
+    """
 
     number: int
     params: dict[str, Any]
     trial: optuna.Trial
+    lineage: int | None = None
 
 
 _T = TypeVar("_T")
@@ -91,6 +96,9 @@ class Strategy:
     #: Rebuild the sampler with a seed derived from the trial count when attached to a study
     #: that already has trials, so a resumed sweep does not replay the first run's random draws.
     reseed_on_resume: ClassVar[bool] = False
+    #: True when it needs hpsearch's own driver (it decides when trials stop: see
+    #: :meth:`verdict`), so an executor that runs its own loop (Ray Tune) cannot run it.
+    needs_driver: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -239,6 +247,13 @@ class Strategy:
             else:
                 told = [float(v) for v in values]
         self.study.tell(trial, told, state=final.to_optuna())
+
+    def reported(self, number: int, step: int, value: float) -> None:
+        """Trial ``number`` reported ``value`` at ``step`` (the driver calls this)."""
+
+    def verdict(self, number: int, step: int) -> bool | None:
+        """Whether trial ``number`` should stop at ``step``; ``None`` leaves it to the pruner."""
+        return None
 
     def exhausted(self) -> bool:
         """True once the strategy has no new point to hand out (only a grid ever is)."""

@@ -11,6 +11,7 @@ from hpsearch.strategies._base import Strategy
 from hpsearch.strategies._bayes import BayesStrategy
 from hpsearch.strategies._gp import GPStrategy
 from hpsearch.strategies._grid import GridStrategy
+from hpsearch.strategies._mf import MultiFidelityStrategy
 from hpsearch.strategies._nsga2 import NSGA2Strategy
 from hpsearch.strategies._random import RandomStrategy
 from hpsearch.strategies._skopt import SkoptStrategy
@@ -31,6 +32,7 @@ STRATEGIES: Registry[type[Strategy]] = Registry(
         "skopt": SkoptStrategy,
         "nsga2": NSGA2Strategy,
         "bayes": BayesStrategy,
+        "mf": MultiFidelityStrategy,
     },
 )
 MULTI_OBJECTIVE = tuple(name for name, cls in STRATEGIES.items() if cls.multi_objective)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hpsearch.config import SweepConfig
 from hpsearch.objectives import OBJECTIVES
-from hpsearch.strategies import choose_bayes
+from hpsearch.strategies import choose_bayes, read_fidelity, rung_levels
 from hpsearch.sweep._settings import DEFAULT_TRIALS
 
 __all__ = ["describe_config"]
@@ -45,6 +45,11 @@ def describe_config(config: SweepConfig) -> str:
         strategy += f" -> {chosen} for this space and budget"
     seed = f", seed {config.strategy.seed}" if config.strategy.seed is not None else ""
     lines.append(f"strategy:   {strategy}{seed}")
+    if "fidelity" in config.strategy.options:
+        fidelity = read_fidelity(config.strategy.options["fidelity"])
+        levels = rung_levels(fidelity.min, fidelity.max, eta=fidelity.eta, integer=fidelity.integer)
+        rungs = ", ".join(f"{r:g}" for r in levels)
+        lines.append(f"fidelity:   {fidelity.describe()} (rungs {rungs})")
     parts = []
     if budget.trials:
         parts.append(f"{budget.trials} trials")

@@ -263,6 +263,8 @@ class SweepDriver:
             return None
         suggestion = self.strategy.ask()
         number = suggestion.number
+        if suggestion.lineage is not None:
+            root = suggestion.lineage
         checkpoint = self.sweep.checkpoint_dir(number if root is None else root)
         resume = checkpoint.is_dir() and any(checkpoint.iterdir())
         job = TrialJob(
@@ -292,8 +294,12 @@ class SweepDriver:
             if math.isfinite(event.value) and event.step not in entry.reported:
                 entry.reported.add(event.step)
                 entry.trial.report(event.value, event.step)
+                self.strategy.reported(event.number, event.step, event.value)
             return
-        executor.answer(event.number, bool(entry.trial.should_prune()))
+        stop = self.strategy.verdict(event.number, event.step)
+        if stop is None:
+            stop = bool(entry.trial.should_prune())
+        executor.answer(event.number, stop)
 
     def _on_finished(self, entry: _Running, event: Finished) -> None:
         """Record a result; count it when it is final."""

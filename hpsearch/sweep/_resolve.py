@@ -14,7 +14,7 @@ from hpsearch.objectives import OBJECTIVES
 from hpsearch.pruners import PRUNERS
 from hpsearch.strategies import STRATEGIES
 
-__all__ = ["resolve_config"]
+__all__ = ["check_driver", "resolve_config"]
 
 
 def resolve_config(config: SweepConfig, *, executor: str | None = None) -> SweepConfig:
@@ -49,6 +49,26 @@ def resolve_config(config: SweepConfig, *, executor: str | None = None) -> Sweep
             EXECUTORS.lookup(config.execution.executor).check(config)
         else:
             EXECUTORS.lookup(executor, path="executor").check(config)
+        check_driver(config.strategy.name, executor or config.execution.executor)
     except ConfigError as exc:
         raise config.locate(exc) from None
     return config
+
+
+def check_driver(strategy: str, executor: str) -> None:
+    """Refuse a strategy that decides when trials stop (``mf``) on an executor that runs its
+    own loop (Ray Tune), in one line.
+
+    Example:
+        >>> check_driver("mf", "tune")
+        Traceback (most recent call last):
+        ...
+        hpsearch.errors.ConfigError: execution.executor: the mf strategy stops and promotes \
+trials itself, which executor 'tune' (Ray Tune's own loop) cannot honour: use local or ray
+    """
+    if STRATEGIES.lookup(strategy).needs_driver and EXECUTORS.lookup(executor).runs_the_loop:
+        raise ConfigError(
+            f"the {strategy} strategy stops and promotes trials itself, which executor "
+            f"{executor!r} (Ray Tune's own loop) cannot honour: use local or ray",
+            path="execution.executor",
+        )

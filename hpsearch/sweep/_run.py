@@ -16,6 +16,7 @@ from hpsearch.report import write_report
 from hpsearch.storage import SweepDirectory, SweepResult
 from hpsearch.strategies import STRATEGIES
 from hpsearch.sweep._driver import SweepDriver
+from hpsearch.sweep._resolve import check_driver
 from hpsearch.sweep._settings import SweepSettings
 from hpsearch.sweep._tune_sweep import run_tune_sweep
 
@@ -73,6 +74,7 @@ def make_settings(
         )
     if storage:
         check_storage_url(storage, path="storage")
+    check_driver(strategy or config.strategy.name, kind)
     return SweepSettings(
         out_dir=Path(out) if out is not None else Path("runs") / safe_name(config.name),
         trials=trials,

@@ -243,7 +243,8 @@ def train(
     is reported (``val_loss`` or one of :mod:`hpsearch.training._metrics`). ``epochs``
     overrides how many epochs run (the schedule still spans ``cfg.epochs`` when that is more,
     so stopping a retrain at the best epoch replays the best trial's lr trajectory).
-    Raises :class:`optuna.TrialPruned` when the trial says so.
+    Raises :class:`optuna.TrialPruned` when the trial says so, after saving the epoch's state
+    into ``checkpoint_dir``, so a promoted (multi-fidelity) or retried trial continues from it.
 
     With ``checkpoint_dir``, a resumable state (:mod:`hpsearch.training._resume`) is written
     there at the end of every epoch; with ``resume_from`` (such a directory), training
@@ -258,6 +259,8 @@ def train(
         >>> result.epochs_run, 0 <= result.metrics["accuracy"] <= 1
         (2, True)
     """
+    # This is better whole: one epoch loop whose counters (best, early stopping, pause state) are
+    # shared by every step; split, they would travel through a state object for no gain.
     n_epochs = int(epochs if epochs is not None else cfg.epochs)
     shape = tuple(int(s) for s in input_shape)
     seed_everything(cfg.seed, deterministic=deterministic)
@@ -341,6 +344,7 @@ def train(
             best, best_epoch = value, epoch + 1
             for run in runs:
                 run.best_state = {k: v.detach().clone() for k, v in run.model.state_dict().items()}
+                assert run.last is not None  # set by this epoch's validation
                 run.best_outputs, run.best_val_loss = run.last
         better = improved(monitor, value, ref, cfg.min_delta)
         if better:
@@ -349,14 +353,14 @@ def train(
             stale += 1
         for run in runs:
             run.schedule.end_epoch(improved=better)
+        if checkpoint_dir is not None:  # before pruning: a promoted trial continues from here
+            loop = LoopState(epoch + 1, history, best, ref, best_epoch, stale)
+            loop.train_time_s = time.perf_counter() - start
+            save_state(checkpoint_dir, runs, loop)
         if trial is not None:
             trial.report(value, epoch + 1)
             if trial.should_prune():
                 raise TrialPruned(f"pruned after epoch {epoch + 1} ({monitor}={value:.4g})")
-        if checkpoint_dir is not None:
-            loop = LoopState(epoch + 1, history, best, ref, best_epoch, stale)
-            loop.train_time_s = time.perf_counter() - start
-            save_state(checkpoint_dir, runs, loop)
         if cfg.patience and stale >= cfg.patience:
             stopped = True
             break

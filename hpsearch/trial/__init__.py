@@ -6,7 +6,16 @@ none of them.
 
 from optuna.exceptions import TrialPruned
 
-from hpsearch.trial._state import TrialState
+from hpsearch.trial._state import NEEDS_RETRY_ATTR, RETRY_OF_ATTR, TrialState
 from hpsearch.trial._trial import Channel, NullChannel, Trial, call_objective
 
-__all__ = ["Channel", "NullChannel", "Trial", "TrialPruned", "TrialState", "call_objective"]
+__all__ = [
+    "NEEDS_RETRY_ATTR",
+    "RETRY_OF_ATTR",
+    "Channel",
+    "NullChannel",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "call_objective",
+]

@@ -6,7 +6,12 @@ import enum
 
 import optuna
 
-__all__ = ["TrialState"]
+__all__ = ["NEEDS_RETRY_ATTR", "RETRY_OF_ATTR", "TrialState"]
+
+#: user attr of a trial that retries trial ``n`` (set when the retry is queued)
+RETRY_OF_ATTR = "hpsearch:retry_of"
+#: user attr of a FAILED trial the driver will run again
+NEEDS_RETRY_ATTR = "hpsearch:needs_retry"
 
 
 class TrialState(str, enum.Enum):

@@ -22,6 +22,7 @@ FAST_START = {
     "tpe": {"n_startup_trials": 4},
     "nsga2": {"population_size": 4},
     "bayes": {"n_startup_trials": 3},
+    "mf": {"fidelity": {"min": 1, "max": 9}, "n_startup": 3},
 }
 
 
