@@ -77,6 +77,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dir")
     p.add_argument("--out", help="where to save the model (default DIR/final)")
+    p.add_argument(
+        "--ensemble",
+        action="store_true",
+        help="train the members of DIR/ensemble.yaml instead (default --out DIR/final_ensemble)",
+    )
+
+    p = sub.add_parser(
+        "ensemble", help="build an ensemble from a sweep's stored out-of-fold predictions"
+    )
+    p.add_argument("dir")
+    p.add_argument(
+        "--size",
+        type=int,
+        help="greedy rounds (default 25), or how many best trials average (5) or stack (10) use",
+    )
+    p.add_argument("--method", choices=("greedy", "average", "stack"), default="greedy")
+    p.add_argument("--seed", type=int, default=0, help="seed of the nested estimate's splits")
     return parser
 
 
@@ -216,10 +233,24 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _retrain(args: argparse.Namespace) -> int:
+    if args.ensemble:
+        from hpsearch.ensemble import retrain_ensemble
+
+        print(f"saved {retrain_ensemble(args.dir, out=args.out)}")
+        return 0
     from hpsearch.training import retrain
 
     path = retrain(args.dir, out=args.out)
     print(f"saved {path}")
+    return 0
+
+
+def _ensemble(args: argparse.Namespace) -> int:
+    from hpsearch.ensemble import build_ensemble
+
+    result = build_ensemble(args.dir, size=args.size, method=args.method, seed=args.seed)
+    print(result.summary())
+    print(f"wrote {result.directory / 'ensemble.yaml'}")
     return 0
 
 
@@ -232,6 +263,7 @@ _COMMANDS = {
     "trials": _trials,
     "report": _report,
     "retrain": _retrain,
+    "ensemble": _ensemble,
 }
 
 if __name__ == "__main__":

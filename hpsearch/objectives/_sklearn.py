@@ -22,10 +22,14 @@ standard deviation over folds), the other scorers' means (``<scorer>``) and stan
 (``<scorer>_std``), ``fit_time_s`` (fitting time summed over folds) and ``folds_run``. Scorers are
 greater-is-better (``neg_*`` for losses) and reported as is, so the sweep's (first) metric must
 have ``goal: maximize``; anything else is a configuration error.
+
+``ensemble: {keep: K}`` (or ``true``) stores each completed trial's out-of-fold predictions for
+ensembles (see :mod:`hpsearch.objectives._predictions`).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -35,6 +39,7 @@ import numpy as np
 
 from hpsearch.errors import ConfigError, did_you_mean
 from hpsearch.objectives._datasets import Dataset, import_object, load_dataset
+from hpsearch.objectives._predictions import estimator_outputs, make_writer
 from hpsearch.objectives._racing import FoldRace, RacingRule
 
 __all__ = ["CV_TYPES", "SklearnObjective", "make_folds"]
@@ -156,14 +161,19 @@ def make_folds(
 
 
 def _fit_score(
-    estimator: Any, X: np.ndarray, y: np.ndarray, fold: Fold, scorers: Sequence[tuple[str, Any]]
-) -> tuple[dict[str, float], float]:
+    estimator: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    fold: Fold,
+    scorers: Sequence[tuple[str, Any]],
+    outputs: Any = None,
+) -> tuple[dict[str, float], float, Any]:
     train, test = fold
     start = time.perf_counter()
     estimator.fit(X[train], y[train])
     fit_time = time.perf_counter() - start
     scores = {name: float(scorer(estimator, X[test], y[test])) for name, scorer in scorers}
-    return scores, fit_time
+    return scores, fit_time, outputs(estimator, X[test]) if outputs is not None else None
 
 
 class SklearnObjective:
@@ -206,6 +216,20 @@ class SklearnObjective:
                 f"must be a non-zero integer (-1: all cores), got {self.n_jobs!r}",
                 path="objective.n_jobs",
             )
+        # -- opt-in: out-of-fold predictions for ensembles (hpsearch.objectives._predictions)
+        from hpsearch.objectives._scoring import metric_for_scorer
+
+        self.predictions = None
+        if spec.get("ensemble") not in (None, False):
+            classes = np.unique(self.dataset.y) if classifier else None
+            self.predictions = make_writer(
+                spec.get("ensemble"),
+                y=self.dataset.y,
+                test_parts=[test for _, test in self.folds],
+                classes=classes,
+                metric=metric_for_scorer(self.scorers[0][0]),
+            )
+            self._outputs = functools.partial(estimator_outputs, classes=classes)
         self.race = FoldRace(
             RacingRule.from_spec(spec.get("racing"), n_folds=len(self.folds)),
             goal=self.metric.goal,
@@ -324,13 +348,14 @@ class SklearnObjective:
                 )
 
     # -- running ------------------------------------------------------------------------------
-    def _fold_results(self, estimator: Any) -> Iterator[tuple[dict[str, float], float]]:
+    def _fold_results(self, estimator: Any) -> Iterator[tuple[dict[str, float], float, Any]]:
         from sklearn.base import clone
 
         X, y = self.dataset.X, self.dataset.y
+        outputs = self._outputs if self.predictions is not None else None
         if self.n_jobs in (None, 1):
             for fold in self.folds:
-                yield _fit_score(clone(estimator), X, y, fold, self.scorers)
+                yield _fit_score(clone(estimator), X, y, fold, self.scorers, outputs)
             return
         from joblib import Parallel, delayed, effective_n_jobs
 
@@ -338,7 +363,7 @@ class SklearnObjective:
         with Parallel(n_jobs=self.n_jobs) as parallel:
             for start in range(0, len(self.folds), batch):
                 yield from parallel(
-                    delayed(_fit_score)(clone(estimator), X, y, fold, self.scorers)
+                    delayed(_fit_score)(clone(estimator), X, y, fold, self.scorers, outputs)
                     for fold in self.folds[start : start + batch]
                 )
 
@@ -357,7 +382,9 @@ class SklearnObjective:
         scores: dict[str, list[float]] = {n: [] for n, _ in self.scorers}
         fit_time = 0.0
         n_folds = len(self.folds)
-        for k, (fold_scores, seconds) in enumerate(self._fold_results(estimator)):
+        fold_outputs = []
+        for k, (fold_scores, seconds, out) in enumerate(self._fold_results(estimator)):
+            fold_outputs.append(out)
             for n, value in fold_scores.items():
                 scores[n].append(value)
             fit_time += seconds
@@ -375,6 +402,13 @@ class SklearnObjective:
                     f"stopped after fold {k + 1} of {n_folds}{' by fold racing' if stop else ''}"
                 )
         self.race.record(scores[first])
+        if self.predictions is not None and getattr(trial, "out_dir", None):
+            self.predictions.save(
+                trial.out_dir,
+                [array for array, _ in fold_outputs],
+                [test for _, test in self.folds],
+                kind=fold_outputs[0][1],
+            )
         out = {
             name: float(np.mean(scores[first])),
             f"{name}_std": float(np.std(scores[first])),

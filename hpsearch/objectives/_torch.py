@@ -23,6 +23,7 @@ Block keys (all optional but ``dataset``)::
       max_batches: null                # cap on batches per epoch (smoke tests)
       num_workers: 1                   # torch CPU threads per worker (small models: 1 is fastest,
                                        # and parallel workers share the cores)
+      ensemble: {keep: 50}             # store validation predictions for `hpsearch ensemble`
 
 The sweep's metric names pick what is returned and which validation metric is monitored (the
 first one that is a validation metric; ``val_loss`` when none is, or for the default ``value``).
@@ -30,6 +31,12 @@ Each epoch's monitored value is reported (single-metric sweeps only: Optuna does
 multi-objective studies), so the space's ``pruner:`` can stop the trial. A completed trial saves
 its best epoch as ``checkpoint.safetensors`` (or ``.pt``) + ``checkpoint.json`` in its directory
 (one file per fold with k-fold validation); pruned trials save nothing.
+
+The ``quantize`` knob (``none | dynamic_int8 | fp16``, searchable) compresses the trained model
+after training; a trial whose knob is set, or whose sweep names ``size_mb`` or a
+``compressed_<metric>``, reports ``size_mb``, ``latency_ms`` and ``compressed_<metric>`` of the
+compressed model and saves it as ``checkpoint_<mode>.safetensors`` (see
+:mod:`hpsearch.training._compress`).
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ def _validation_metric_names(task: str) -> tuple[str, ...]:
 
 
 def _metric_names(task: str) -> tuple[str, ...]:
+    from hpsearch.training._compress import compression_metric_names
     from hpsearch.training._metrics import (
         CLASSIFICATION_METRICS,
         COST_METRICS,
@@ -62,6 +70,7 @@ def _metric_names(task: str) -> tuple[str, ...]:
         *(REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS),
         *_OTHER,
         *COST_METRICS,
+        *compression_metric_names(task),
     )
 
 
@@ -166,6 +175,20 @@ class TorchObjective:
             and first is not None
             and self._sources[first] == self.monitor
         )
+        # -- opt-in extras: stored validation predictions, compression metrics
+        from hpsearch.objectives._predictions import make_writer
+        from hpsearch.objectives._scoring import metric_for_torch
+
+        self.predictions = make_writer(
+            self.spec.get("ensemble"),
+            y=dataset.y,
+            test_parts=[f.val_index for f in self.data.folds],
+            classes=self.data.classes,
+            metric=metric_for_torch(self.sweep_metrics or [self.monitor], dataset.task),
+        )
+        self._wants_compression = any(
+            s == "size_mb" or s.startswith("compressed_") for s in self._sources.values()
+        )
 
     # -- configuration -----------------------------------------------------------------------
     @staticmethod
@@ -252,6 +275,10 @@ class TorchObjective:
         out_dir = getattr(trial, "out_dir", None)
         if out_dir and self.checkpoint:
             self._save(result, cfg, params, shape, Path(out_dir))
+        if cfg.quantize != "none" or self._wants_compression:
+            result.metrics.update(self._compression(result, cfg, params, shape, out_dir))
+        if out_dir and self.predictions is not None:
+            self._save_predictions(result, Path(out_dir))
         metrics = {k: v for k, v in result.metrics.items() if k in self.extra}
         for name, source in self._sources.items():
             metrics[name] = result.metrics[source]
@@ -290,6 +317,39 @@ class TorchObjective:
             meta.update(epoch=result.best_epoch, fold=i, metrics=result.metrics)
             stem = "checkpoint" if i == 0 else f"checkpoint_fold{i}"
             save_checkpoint(model, out_dir, meta, stem=stem, fmt=fmt)
+
+    def _compression(
+        self, result: Any, cfg: Any, params: Mapping[str, Any], shape: Any, out_dir: Any
+    ) -> dict[str, float]:
+        from hpsearch.training._compress import compression_metrics
+
+        meta = self._meta(cfg, params, shape, self.data.folds[0])
+        meta.update(epoch=result.best_epoch, fold=0)
+        return compression_metrics(
+            result.models,
+            cfg.quantize,
+            self.data,
+            shape,
+            meta=meta,
+            out_dir=Path(out_dir) if out_dir and self.checkpoint else None,
+            fmt=self.checkpoint if isinstance(self.checkpoint, str) else "auto",
+        )
+
+    def _save_predictions(self, result: Any, out_dir: Path) -> None:
+        """Validation predictions in the stored layout: class probabilities, or values in the
+        target's units."""
+        import numpy as np
+
+        parts = []
+        for outputs, fold in zip(result.val_outputs, self.data.folds):
+            if self.data.task == "regression":
+                parts.append(outputs.reshape(-1, 1) * fold.y_std + fold.y_mean)
+            else:
+                z = outputs - outputs.max(axis=1, keepdims=True)
+                parts.append(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))
+        kind = "predict" if self.data.task == "regression" else "proba"
+        tests = [f.val_index for f in self.data.folds]
+        self.predictions.save(out_dir, parts, tests, kind=kind)
 
     def fit_final(
         self, params: Mapping[str, Any], *, epochs: int | None = None, device: str | None = None

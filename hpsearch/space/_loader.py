@@ -76,6 +76,7 @@ OBJECTIVE_KEYS = {
         "n_jobs",
         "test_size",
         "groups",
+        "ensemble",  # stored out-of-fold predictions (hpsearch.objectives._predictions)
     ),
     "python": ("type", "function", "kwargs"),
     "command": (
@@ -108,6 +109,7 @@ OBJECTIVE_KEYS = {
         "amp",
         "max_batches",
         "num_workers",
+        "ensemble",  # stored validation predictions (hpsearch.objectives._predictions)
     ),
 }
 

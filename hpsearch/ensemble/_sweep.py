@@ -1,0 +1,120 @@
+"""Reading a sweep directory's stored predictions into a pool of ensemble candidates.
+
+:func:`completed_trials` is the one place that reads the study (trial numbers, params, metrics);
+:func:`load_pool` adds each trial's ``oof.npy`` (see :mod:`hpsearch.objectives._predictions`),
+keeping only complete trials whose predictions were made on the sweep's stored rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hpsearch.errors import ConfigError
+from hpsearch.objectives._predictions import INDEX_DIR, OOFIndex, read_trial_predictions
+from hpsearch.objectives._scoring import PredictionMetric, get_metric
+
+__all__ = ["Candidate", "Pool", "completed_trials", "load_pool"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A complete trial: its number, params, recorded metrics and objective value(s)."""
+
+    number: int
+    params: dict[str, Any]
+    metrics: dict[str, float]
+    values: tuple[float, ...]
+
+
+@dataclass
+class Pool:
+    """Candidates with stored predictions, stacked ``(m, n, c)`` in ``candidates`` order."""
+
+    directory: Path
+    predictions: np.ndarray
+    candidates: list[Candidate]
+    index: OOFIndex
+    metric: PredictionMetric
+    sweep_name: str
+    sweep_metrics: list[Any]
+    n_complete: int
+    skipped: list[int] = field(default_factory=list)
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.index.y
+
+
+def completed_trials(directory: Path) -> tuple[list[Candidate], Any]:
+    """The sweep's COMPLETE trials (by number) and its Space."""
+    from hpsearch.storage._load import load_study
+    from hpsearch.storage._table import METRICS_ATTR
+
+    study, space = load_study(directory)
+    out = []
+    for t in study.get_trials(deepcopy=False):
+        if t.state.name != "COMPLETE":
+            continue
+        params = {k: _plain(v) for k, v in space.decode(t.params).items()}
+        metrics = dict(t.user_attrs.get(METRICS_ATTR) or {})
+        out.append(Candidate(t.number, params, metrics, tuple(t.values or ())))
+    return sorted(out, key=lambda c: c.number), space
+
+
+def load_pool(directory: str | Path) -> Pool:
+    """Every complete trial of the sweep in ``directory`` that kept its predictions.
+
+    Raises :class:`~hpsearch.errors.ConfigError` when the sweep stored no predictions, or no
+    complete trial kept them.
+    """
+    directory = Path(directory)
+    index_dir = directory / INDEX_DIR
+    if not (index_dir / "index.json").exists():
+        if not (directory / "space.yaml").exists():
+            raise ConfigError(f"{directory} holds no sweep (no space.yaml)", file=str(directory))
+        raise ConfigError(
+            f"the sweep in {directory} stored no predictions: add 'ensemble: {{keep: 50}}' to "
+            "its objective block and run it (stored predictions are opt-in)",
+            file=str(directory / "space.yaml"),
+            path="objective.ensemble",
+        )
+    index, info = OOFIndex.read(index_dir)
+    trials, space = completed_trials(directory)
+    kept, arrays, skipped = [], [], []
+    width = None
+    for cand in trials:
+        stored = read_trial_predictions(directory / "trials" / str(cand.number))
+        if stored is None:
+            continue
+        array, meta = stored
+        width = width or array.shape[1]
+        if meta.get("fingerprint") != info["fingerprint"] or array.shape != (len(index.y), width):
+            skipped.append(cand.number)  # made on other rows (the data changed)
+            continue
+        kept.append(cand)
+        arrays.append(array)
+    if not kept:
+        raise ConfigError(
+            f"no complete trial in {directory} kept its predictions (pruned and failed trials "
+            "store none)",
+            file=str(directory),
+        )
+    return Pool(
+        directory=directory,
+        predictions=np.stack(arrays),
+        candidates=kept,
+        index=index,
+        metric=get_metric(info["metric"]),
+        sweep_name=space.name,
+        sweep_metrics=list(space.metrics),
+        n_complete=len(trials),
+        skipped=skipped,
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
