@@ -55,6 +55,7 @@ class EnsembleResult:
     n_rows: int
     n_candidates: int
     n_complete: int
+    n_pruned: int
     n_splits: int
     n_repeats: int
     seed: int
@@ -94,6 +95,7 @@ class EnsembleResult:
             "rows": self.n_rows,
             "candidates": self.n_candidates,
             "complete_trials": self.n_complete,
+            "pruned_trials": self.n_pruned,
             "seed": self.seed,
             "created": self.created,
         }
@@ -117,6 +119,12 @@ class EnsembleResult:
             f"  {_pm(self.best_single_nested):>24}",
             f"  {'gain (+ = ensemble)':<22}{'':>12}  {_pm(self.gain, sign=True):>24}",
         ]
+        if self.n_pruned:
+            lines.append(
+                f"note: {self.n_pruned} pruned trial(s) (fold racing or the pruner) stored no "
+                "predictions; 'racing: false' in a sklearn objective keeps every trial a "
+                "candidate"
+            )
         return "\n".join(lines)
 
 
@@ -195,6 +203,7 @@ def _evaluate(
         n_rows=len(y),
         n_candidates=len(pool.candidates),
         n_complete=pool.n_complete,
+        n_pruned=pool.n_pruned,
         n_splits=nested.n_splits,
         n_repeats=nested.n_repeats,
         seed=seed,

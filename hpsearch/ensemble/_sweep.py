@@ -42,6 +42,7 @@ class Pool:
     sweep_name: str
     sweep_metrics: list[Any]
     n_complete: int
+    n_pruned: int = 0
     skipped: list[int] = field(default_factory=list)
 
     @property
@@ -49,20 +50,22 @@ class Pool:
         return self.index.y
 
 
-def completed_trials(directory: Path) -> tuple[list[Candidate], Any]:
-    """The sweep's COMPLETE trials (by number) and its Space."""
+def completed_trials(directory: Path) -> tuple[list[Candidate], Any, int]:
+    """The sweep's COMPLETE trials (by number), its Space and how many trials were pruned."""
     from hpsearch.storage._load import load_study
     from hpsearch.storage._table import METRICS_ATTR
 
     study, space = load_study(directory)
     out = []
+    pruned = 0
     for t in study.get_trials(deepcopy=False):
+        pruned += t.state.name == "PRUNED"
         if t.state.name != "COMPLETE":
             continue
         params = {k: _plain(v) for k, v in space.decode(t.params).items()}
         metrics = dict(t.user_attrs.get(METRICS_ATTR) or {})
         out.append(Candidate(t.number, params, metrics, tuple(t.values or ())))
-    return sorted(out, key=lambda c: c.number), space
+    return sorted(out, key=lambda c: c.number), space, pruned
 
 
 def load_pool(directory: str | Path) -> Pool:
@@ -83,7 +86,7 @@ def load_pool(directory: str | Path) -> Pool:
             path="objective.ensemble",
         )
     index, info = OOFIndex.read(index_dir)
-    trials, space = completed_trials(directory)
+    trials, space, pruned = completed_trials(directory)
     kept, arrays, skipped = [], [], []
     width = None
     for cand in trials:
@@ -112,6 +115,7 @@ def load_pool(directory: str | Path) -> Pool:
         sweep_name=space.name,
         sweep_metrics=list(space.metrics),
         n_complete=len(trials),
+        n_pruned=pruned,
         skipped=skipped,
     )
 

@@ -153,7 +153,7 @@ def ensemble_html(page: Any, record: Any, key: str) -> str:
     if isinstance(built_from, int) and built_from < complete:
         parts.append(
             f'<p class="note">Built when {built_from} trials were complete; {complete} are now. '
-            "Run <code>hpsearch ensemble DIR</code> again to include the new ones.</p>"
+            "Run <b>hpsearch ensemble DIR</b> again to include the new ones.</p>"
         )
     parts.append(_scores_table(doc))
     parts.append(

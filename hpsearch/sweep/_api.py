@@ -132,6 +132,13 @@ def run(
         resources=dict(exec_block.get("resources", {})),
         progress=progress,
     )
+    if settings.executor == "tune" and (space.objective or {}).get("ensemble"):
+        raise ConfigError(
+            "stored predictions need trial directories, which --executor tune does not give; "
+            "use the local or ray executor",
+            file=space.source,
+            path="objective.ensemble",
+        )
     if settings.workers is not None and settings.workers < 1:
         raise ConfigError(f"workers must be >= 1, got {settings.workers}", path="workers")
     if strategy is not None:
