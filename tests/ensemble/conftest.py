@@ -51,7 +51,6 @@ def tree_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 SUBPROCESS_LOAD = r"""
 import json, pickle, sys
 import numpy as np
-import torch
 import hpsearch.ensemble
 from hpsearch.objectives._datasets import load_dataset
 
@@ -62,9 +61,11 @@ class Refused:
     def __init__(self, *args, **kwargs):
         refuse()
 
+if sys.argv[3] == "torch":  # torch.load unpickles (even with weights_only): refuse it too
+    import torch
+    torch.load = refuse
 pickle.load = pickle.loads = refuse
 pickle.Unpickler = Refused
-torch.load = refuse
 model = hpsearch.ensemble.load_model(sys.argv[1], trusted=json.loads(sys.argv[2]))
 data = load_dataset(model.manifest["dataset"])
 print(json.dumps({
