@@ -85,12 +85,18 @@ class EnsembleModel:
 
     def _blend(self, X: Any) -> np.ndarray:
         X = np.asarray(X)
-        out: np.ndarray | None = None
-        for weight, predict in self.members:
+        if not self.members:
+            raise ValueError("an ensemble needs at least one member")
+        out = np.zeros(0)
+        for i, (weight, predict) in enumerate(self.members):
             part = weight * np.asarray(predict(X), dtype=np.float64)
-            out = part if out is None else out + part
-        assert out is not None
+            out = part if i == 0 else out + part
         return out
+
+    def _classes(self) -> np.ndarray:
+        if self.classes_ is None:
+            raise ValueError("this classification ensemble has no class labels")
+        return self.classes_
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (members without ``predict_proba`` count as one-hot votes),
@@ -103,8 +109,7 @@ class EnsembleModel:
         """Class labels (the most probable class) or predicted values."""
         blended = self._blend(X)
         if self.task == "classification":
-            assert self.classes_ is not None
-            return self.classes_[blended.argmax(axis=1)]
+            return self._classes()[blended.argmax(axis=1)]
         return blended[:, 0]
 
     def score(self, X: Any, y: Any) -> float:
@@ -113,8 +118,7 @@ class EnsembleModel:
 
         metric = get_metric(self.manifest["metric"]["name"])
         if self.task == "classification":
-            assert self.classes_ is not None
-            return metric.score(encode_labels(y, self.classes_), self.predict_proba(X))
+            return metric.score(encode_labels(y, self._classes()), self.predict_proba(X))
         return metric.score(np.asarray(y, dtype=np.float64), self._blend(X))
 
 

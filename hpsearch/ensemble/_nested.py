@@ -42,17 +42,18 @@ WeightFit = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 @dataclass(frozen=True)
 class Estimate:
-    """A mean over scored parts and its standard error."""
+    """A mean over scored parts and its standard error (``values``: each part's score)."""
 
     mean: float
     se: float
     n: int
+    values: tuple[float, ...] = ()
 
     @classmethod
     def of(cls, values: np.ndarray, n_splits: int) -> Estimate:
         values = np.asarray(values, dtype=np.float64)
         se = float(values.std(ddof=1) / np.sqrt(n_splits)) if len(values) > 1 else float("nan")
-        return cls(float(values.mean()), se, len(values))
+        return cls(float(values.mean()), se, len(values), tuple(values.tolist()))
 
     def to_dict(self) -> dict[str, float]:
         return {"mean": self.mean, "se": self.se}

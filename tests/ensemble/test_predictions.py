@@ -190,3 +190,10 @@ def test_the_loader_accepts_the_ensemble_key_for_sklearn_and_torch():
     assert space.objective["ensemble"] is True
     with pytest.raises(ConfigError, match=r"objective\.ensembel: unknown key"):
         load_space({**tree_space(), "objective": {**tree_space()["objective"], "ensembel": 1}})
+
+
+def test_the_tune_executor_refuses_stored_predictions(tmp_path):
+    import hpsearch
+
+    with pytest.raises(ConfigError, match=r"objective\.ensemble: stored predictions need trial"):
+        hpsearch.run(tree_space(), trials=1, out=tmp_path, executor="tune", report=False)
