@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from hpsearch.ensemble._nested import Estimate, nested_estimate
 from hpsearch.ensemble._select import blend, check_method, fit_weights, rank_candidates
 from hpsearch.ensemble._sweep import Pool, load_pool
+from hpsearch.report import write_report
+from hpsearch.storage import SweepDirectory, open_sweep, write_atomic
 
 __all__ = ["ENSEMBLE_FILE", "EnsembleResult", "Member", "build_ensemble", "read_ensemble"]
 
-ENSEMBLE_FILE = "ensemble.yaml"
+ENSEMBLE_FILE = SweepDirectory.ENSEMBLE_FILE
 
 
 @dataclass(frozen=True)
@@ -217,39 +220,27 @@ def _member(pool: Pool, j: int, weight: float, score: float) -> Member:
 
 
 def _write(result: EnsembleResult) -> Path:
-    import yaml
-
-    path = result.directory / ENSEMBLE_FILE
+    path = SweepDirectory(result.directory).ensemble_file
     text = (
         "# Ensemble of this sweep's trials, built by `hpsearch ensemble`; weights sum to 1.\n"
         "# 'nested' scores rows the selection did not see (the honest figure); 'in_sample'\n"
         "# scores the rows it chose on. Train it with `hpsearch retrain DIR --ensemble`.\n"
         + yaml.safe_dump(_plain(result.to_dict()), sort_keys=False, allow_unicode=True)
     )
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, text)
     return path
 
 
 def read_ensemble(directory: str | Path) -> dict[str, Any] | None:
     """``DIR/ensemble.yaml`` as a dict, or None when there is none."""
-    import yaml
-
-    path = Path(directory) / ENSEMBLE_FILE
+    path = SweepDirectory(directory).ensemble_file
     if not path.exists():
         return None
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _refresh_report(directory: Path) -> None:
-    try:
-        from hpsearch.report import write_report
-    except ImportError:  # plotly missing: the report is optional
-        return
-    from hpsearch.storage._load import load_record
-
-    write_report([load_record(directory)], directory / "report.html")
+    write_report([open_sweep(directory)], SweepDirectory(directory).report_file)
 
 
 def _plain(value: Any) -> Any:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from hpsearch.errors import ConfigError
-from hpsearch.objectives._predictions import estimator_outputs
+from hpsearch.objectives._predictions import encode_labels, estimator_outputs
 from hpsearch.objectives._scoring import get_metric
 
 __all__ = ["MANIFEST", "EnsembleModel", "load_model", "skops_io"]
@@ -114,8 +114,6 @@ class EnsembleModel:
 
     def score(self, X: Any, y: Any) -> float:
         """The sweep's metric (``manifest['metric']``) of the ensemble on ``(X, y)``."""
-        from hpsearch.objectives._predictions import encode_labels
-
         metric = get_metric(self.manifest["metric"]["name"])
         if self.task == "classification":
             return metric.score(encode_labels(y, self._classes()), self.predict_proba(X))
@@ -182,7 +180,7 @@ def load_model(
     for entry in manifest["members"]:
         file = folder / entry["file"]
         if manifest["kind"] == "torch":
-            from hpsearch.training import load_model as load_torch
+            from hpsearch.training import load_model as load_torch  # imports torch
 
             model, meta = load_torch(file.with_suffix(".json"), factory=factory)
             members.append((float(entry["weight"]), TorchMember(model, meta)))

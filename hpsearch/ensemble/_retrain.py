@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone, is_classifier
 
+from hpsearch.config import SweepConfig
 from hpsearch.ensemble._build import ENSEMBLE_FILE, read_ensemble
 from hpsearch.ensemble._model import (
     EnsembleModel,
@@ -26,29 +28,27 @@ from hpsearch.ensemble._model import (
     write_manifest,
 )
 from hpsearch.errors import ConfigError
+from hpsearch.objectives import build_objective
+from hpsearch.objectives._cv import sklearn_params
+from hpsearch.storage import SweepDirectory
 
 __all__ = ["retrain_ensemble"]
 
 
-def _sweep_objective(directory: Path) -> tuple[Any, Any, str]:
-    """The sweep's objective, built as its workers built it; and its type."""
-    from hpsearch.objectives import build_objective
-    from hpsearch.space import load_space
-
-    space = load_space(directory / "space.yaml")
-    spec = space.objective or {}
+def _sweep_objective(directory: Path) -> tuple[Any, SweepConfig, str]:
+    """The sweep's objective, built as its workers built it; its config and its type."""
+    sweep = SweepDirectory(directory)
+    config = sweep.read_config()
+    spec = config.objective or {}
     kind = spec.get("type")
     if kind not in ("sklearn", "torch"):
         raise ConfigError(
             f"retrain --ensemble needs a sklearn or torch objective, found {kind!r}",
-            file=str(directory / "space.yaml"),
+            file=str(sweep.space_file),
             path="objective.type",
         )
-    base_dir = str(directory)
-    meta_file = directory / "sweep.json"
-    if meta_file.exists():
-        base_dir = json.loads(meta_file.read_text()).get("base_dir") or base_dir
-    return build_objective(spec, space, base_dir=base_dir), space, kind
+    # relative dataset paths start from the space file's folder
+    return build_objective(spec, config, base_dir=sweep.base_dir), config, kind
 
 
 def retrain_ensemble(
@@ -61,15 +61,16 @@ def retrain_ensemble(
         >>> # folder = retrain_ensemble("runs/svm-digits")
         >>> # hpsearch.ensemble.load_model(folder).predict(X)
     """
-    directory = Path(directory)
+    sweep = SweepDirectory(directory)
+    directory = sweep.path
     doc = read_ensemble(directory)
     if not doc or not doc.get("members"):
         raise ConfigError(
             f"no {ENSEMBLE_FILE} in {directory}: run `hpsearch ensemble {directory}` first",
-            file=str(directory / ENSEMBLE_FILE),
+            file=str(sweep.ensemble_file),
         )
-    objective, space, kind = _sweep_objective(directory)
-    target = Path(out) if out is not None else directory / "final_ensemble"
+    objective, config, kind = _sweep_objective(directory)
+    target = Path(out) if out is not None else sweep.ensemble_model_dir
     target.mkdir(parents=True, exist_ok=True)
     dataset = objective.dataset
     classes = np.unique(dataset.y) if _is_classification(objective, kind) else None
@@ -93,7 +94,7 @@ def retrain_ensemble(
         "members": entries,
         "expected": {"nested": doc.get("nested"), "in_sample": doc.get("in_sample")},
         "source_run": str(directory),
-        "dataset": str(space.objective.get("dataset")),
+        "dataset": str((config.objective or {}).get("dataset")),
     }
     model = EnsembleModel(members, task=task, classes=classes, manifest=manifest)
     manifest["fit_score"] = model.score(dataset.X, dataset.y)
@@ -104,20 +105,16 @@ def retrain_ensemble(
 def _is_classification(objective: Any, kind: str) -> bool:
     if kind == "torch":
         return objective.data.task == "classification"
-    from sklearn.base import is_classifier
-
     return bool(is_classifier(objective.estimator))
 
 
 def _fit_sklearn(
     objective: Any, params: dict[str, Any], target: Path, trial: int, classes: Any
 ) -> tuple[Any, str]:
-    from sklearn.base import clone
-
     sio = skops_io()
     estimator = clone(objective.estimator)
     # dotted names reach nested estimators, as in the sweep (clf.C -> clf__C)
-    estimator.set_params(**{k.replace(".", "__"): v for k, v in params.items()})
+    estimator.set_params(**sklearn_params(params))
     estimator.fit(objective.dataset.X, objective.dataset.y)
     name = f"member_{trial}.skops"
     sio.dump(estimator, target / name)
@@ -132,8 +129,9 @@ def _fit_torch(
     epochs: int | None,
     device: str | None,
 ) -> tuple[Any, str]:
-    from hpsearch.training import save_checkpoint
+    import hpsearch.training  # imports torch: only torch sweeps get here
 
+    save_checkpoint = hpsearch.training.save_checkpoint
     model, meta = objective.fit_final(params, epochs=epochs, device=device)
     model = model.to("cpu").eval()
     path = save_checkpoint(model, target, meta, stem=f"member_{trial}", fmt="safetensors")

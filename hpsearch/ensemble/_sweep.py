@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 
 from hpsearch.errors import ConfigError
-from hpsearch.objectives._predictions import INDEX_DIR, OOFIndex, read_trial_predictions
+from hpsearch.objectives._oof_index import OOFIndex
+from hpsearch.objectives._predictions import read_trial_predictions
 from hpsearch.objectives._scoring import PredictionMetric, get_metric
+from hpsearch.storage import METRICS_ATTR, SweepDirectory
 
 __all__ = ["Candidate", "Pool", "completed_trials", "load_pool"]
 
@@ -51,11 +53,9 @@ class Pool:
 
 
 def completed_trials(directory: Path) -> tuple[list[Candidate], Any, int]:
-    """The sweep's COMPLETE trials (by number), its Space and how many trials were pruned."""
-    from hpsearch.storage._load import load_study
-    from hpsearch.storage._table import METRICS_ATTR
-
-    study, space = load_study(directory)
+    """The sweep's COMPLETE trials (by number), its config and how many trials were pruned."""
+    study, config = SweepDirectory(directory).load_study()
+    space = config.space
     out = []
     pruned = 0
     for t in study.get_trials(deepcopy=False):
@@ -65,7 +65,7 @@ def completed_trials(directory: Path) -> tuple[list[Candidate], Any, int]:
         params = {k: _plain(v) for k, v in space.decode(t.params).items()}
         metrics = dict(t.user_attrs.get(METRICS_ATTR) or {})
         out.append(Candidate(t.number, params, metrics, tuple(t.values or ())))
-    return sorted(out, key=lambda c: c.number), space, pruned
+    return sorted(out, key=lambda c: c.number), config, pruned
 
 
 def load_pool(directory: str | Path) -> Pool:
@@ -74,23 +74,26 @@ def load_pool(directory: str | Path) -> Pool:
     Raises :class:`~hpsearch.errors.ConfigError` when the sweep stored no predictions, or no
     complete trial kept them.
     """
-    directory = Path(directory)
-    index_dir = directory / INDEX_DIR
+    sweep = SweepDirectory(directory)
+    directory = sweep.path
+    index_dir = sweep.predictions_dir
     if not (index_dir / "index.json").exists():
-        if not (directory / "space.yaml").exists():
-            raise ConfigError(f"{directory} holds no sweep (no space.yaml)", file=str(directory))
+        if not sweep.exists():
+            raise ConfigError(
+                f"{directory} holds no sweep (no {sweep.SPACE_FILE})", file=str(directory)
+            )
         raise ConfigError(
             f"the sweep in {directory} stored no predictions: add 'ensemble: {{keep: 50}}' to "
             "its objective block and run it (stored predictions are opt-in)",
-            file=str(directory / "space.yaml"),
+            file=str(sweep.space_file),
             path="objective.ensemble",
         )
     index, info = OOFIndex.read(index_dir)
-    trials, space, pruned = completed_trials(directory)
+    trials, config, pruned = completed_trials(directory)
     kept, arrays, skipped = [], [], []
     width = None
     for cand in trials:
-        stored = read_trial_predictions(directory / "trials" / str(cand.number))
+        stored = read_trial_predictions(sweep.trial_dir(cand.number))
         if stored is None:
             continue
         array, meta = stored
@@ -112,8 +115,8 @@ def load_pool(directory: str | Path) -> Pool:
         candidates=kept,
         index=index,
         metric=get_metric(info["metric"]),
-        sweep_name=space.name,
-        sweep_metrics=list(space.metrics),
+        sweep_name=config.name,
+        sweep_metrics=list(config.metrics),
         n_complete=len(trials),
         n_pruned=pruned,
         skipped=skipped,

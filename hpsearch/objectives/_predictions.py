@@ -28,10 +28,7 @@ runs) are recognised and left out of an ensemble.
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
 import json
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +36,16 @@ from typing import Any
 
 import numpy as np
 
-from hpsearch.errors import ConfigError, did_you_mean
+from hpsearch.config import Option, Schema
+from hpsearch.errors import ConfigError
+from hpsearch.objectives._oof_index import INDEX_DIR, OOFIndex, save_npy, write_text
 from hpsearch.objectives._scoring import PredictionMetric, get_metric
 
 __all__ = [
     "DEFAULT_KEEP",
-    "ENSEMBLE_KEYS",
+    "ENSEMBLE_OPTION",
+    "ENSEMBLE_SCHEMA",
+    "INDEX_DIR",
     "KeepPredictions",
     "OOFIndex",
     "PredictionWriter",
@@ -56,9 +57,19 @@ __all__ = [
 ]
 
 DEFAULT_KEEP = 50
-ENSEMBLE_KEYS = ("keep",)
-INDEX_DIR = "predictions"
 OOF_FILE, OOF_META = "oof.npy", "oof.json"
+
+#: the options of an objective's ``ensemble:`` block
+ENSEMBLE_SCHEMA = Schema(
+    {
+        "keep": Option.integer(
+            DEFAULT_KEEP, low=1, help="how many best trials keep their predictions"
+        ),
+    }
+)
+#: how an objective's schema declares ``ensemble:`` (its value is read by
+#: :meth:`KeepPredictions.from_spec` when the config is checked)
+ENSEMBLE_OPTION = Option("any", help="true, false or {keep: K}: store out-of-fold predictions")
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,8 @@ class KeepPredictions:
 
     @classmethod
     def from_spec(cls, spec: Any, *, path: str = "objective.ensemble") -> KeepPredictions | None:
-        """Read ``ensemble:``: absent/false (off), true (keep 50) or ``{keep: K}``."""
+        """Read ``ensemble:``: absent/false (off), true (keep 50) or a mapping read through
+        :data:`ENSEMBLE_SCHEMA`."""
         if spec is None or spec is False:
             return None
         if spec is True:
@@ -85,20 +97,8 @@ class KeepPredictions:
             raise ConfigError(
                 f"must be true, false or {{keep: K}}, got {type(spec).__name__}", path=path
             )
-        for key in spec:
-            if key not in ENSEMBLE_KEYS:
-                raise ConfigError(
-                    f"unknown key {key!r}{did_you_mean(str(key), ENSEMBLE_KEYS)}; "
-                    f"allowed: {', '.join(ENSEMBLE_KEYS)}",
-                    path=f"{path}.{key}",
-                )
-        keep = spec.get("keep", DEFAULT_KEEP)
-        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-            raise ConfigError(
-                f"must be an integer >= 1 (trials that keep predictions), got {keep!r}",
-                path=f"{path}.keep",
-            )
-        return cls(keep=keep)
+        options = ENSEMBLE_SCHEMA.read(spec, path=path, owner="ensemble block")
+        return cls(keep=ENSEMBLE_SCHEMA.value(options, "keep"))
 
 
 def encode_labels(labels: Any, classes: np.ndarray) -> np.ndarray:
@@ -134,96 +134,6 @@ def estimator_outputs(
         return out, "proba"
     out[np.arange(len(X)), encode_labels(estimator.predict(X), classes)] = 1.0
     return out, "labels"
-
-
-@dataclass
-class OOFIndex:
-    """Which dataset rows the stored predictions cover, the fold of each, and their targets."""
-
-    rows: np.ndarray
-    folds: np.ndarray
-    y: np.ndarray
-    task: str
-    classes: np.ndarray | None = None
-
-    @classmethod
-    def from_parts(
-        cls,
-        test_parts: Sequence[np.ndarray],
-        y: np.ndarray,
-        task: str,
-        classes: np.ndarray | None = None,
-        *,
-        path: str = "objective.ensemble",
-    ) -> OOFIndex:
-        """Build the index of the validation parts ``test_parts`` (dataset row indices);
-        ``y`` is the whole dataset's target (class indices for classification)."""
-        parts = [np.asarray(p, dtype=np.int64) for p in test_parts]
-        rows = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
-        folds = np.concatenate([np.full(len(p), i, dtype=np.int64) for i, p in enumerate(parts)])
-        if len(np.unique(rows)) != len(rows):
-            raise ConfigError(
-                "stored predictions need validation parts that do not overlap (each row "
-                "predicted once); these folds test some rows twice",
-                path=path,
-            )
-        order = np.argsort(rows, kind="stable")
-        rows, folds = rows[order], folds[order]
-        target = np.asarray(y)[rows]
-        target = target.astype(np.int64 if task == "classification" else np.float64)
-        if classes is not None:
-            classes = np.asarray(classes)
-            if classes.dtype.kind == "O":
-                classes = classes.astype(str)
-        return cls(rows, folds, target, task, classes)
-
-    @functools.cached_property
-    def fingerprint(self) -> str:
-        """A hash of the rows, folds, targets and classes (equal index, equal fingerprint)."""
-        digest = hashlib.sha256()
-        for array in (self.rows, self.folds, self.y):
-            digest.update(np.ascontiguousarray(array).tobytes())
-        if self.classes is not None:
-            digest.update(json.dumps(self.classes.tolist()).encode())
-        digest.update(self.task.encode())
-        return digest.hexdigest()[:32]
-
-    def assemble(self, parts: Sequence[np.ndarray], test_parts: Sequence[np.ndarray]) -> np.ndarray:
-        """Per-fold outputs (``parts[i]`` predicts ``test_parts[i]`` in that order) placed in
-        the index's row order."""
-        width = parts[0].shape[1]
-        out = np.full((len(self.rows), width), np.nan, dtype=np.float32)
-        for part, test in zip(parts, test_parts):
-            out[np.searchsorted(self.rows, np.asarray(test))] = part
-        if np.isnan(out).any():
-            raise ValueError("some stored rows got no prediction")
-        return out
-
-    def write(self, directory: Path, metric: PredictionMetric) -> None:
-        """Write the index under ``directory`` (arrays first, ``index.json`` last)."""
-        directory.mkdir(parents=True, exist_ok=True)
-        arrays = {"rows": self.rows, "folds": self.folds, "y": self.y}
-        if self.classes is not None:
-            arrays["classes"] = self.classes
-        for name, array in arrays.items():
-            _save_npy(directory / f"{name}.npy", array)
-        info = {
-            "task": self.task,
-            "metric": metric.name,
-            "n_rows": len(self.rows),
-            "n_folds": int(self.folds.max()) + 1 if len(self.folds) else 0,
-            "fingerprint": self.fingerprint,
-        }
-        _write_text(directory / "index.json", json.dumps(info, indent=2) + "\n")
-
-    @classmethod
-    def read(cls, directory: Path) -> tuple[OOFIndex, dict[str, Any]]:
-        """The index stored under ``directory`` and its ``index.json``."""
-        info = json.loads((directory / "index.json").read_text(encoding="utf-8"))
-        load = lambda name: np.load(directory / f"{name}.npy", allow_pickle=False)  # noqa: E731
-        classes = load("classes") if (directory / "classes.npy").exists() else None
-        index = cls(load("rows"), load("folds"), load("y"), info["task"], classes)
-        return index, info
 
 
 def make_writer(
@@ -301,7 +211,7 @@ class PredictionWriter:
         if not (index_dir / "index.json").exists():
             self.index.write(index_dir, self.metric)
         trial_dir.mkdir(parents=True, exist_ok=True)
-        _save_npy(trial_dir / OOF_FILE, predictions)
+        save_npy(trial_dir / OOF_FILE, predictions)
         meta = {
             "trial": _trial_number(trial_dir),
             "fingerprint": self.index.fingerprint,
@@ -309,7 +219,7 @@ class PredictionWriter:
             "score": score,
             "kind": kind,
         }
-        _write_text(trial_dir / OOF_META, json.dumps(meta) + "\n")
+        write_text(trial_dir / OOF_META, json.dumps(meta) + "\n")
         if sweep != trial_dir:
             with _locked(index_dir / ".lock"):
                 prune_predictions(sweep / "trials", self.keep.keep, get_metric(self.metric.name))
@@ -348,19 +258,6 @@ def read_trial_predictions(trial_dir: str | Path) -> tuple[np.ndarray, dict[str,
 
 def _trial_number(trial_dir: Path) -> int:
     return int(trial_dir.name) if trial_dir.name.isdigit() else -1
-
-
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as fh:
-        np.save(fh, array, allow_pickle=False)
-    os.replace(tmp, path)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 @contextlib.contextmanager

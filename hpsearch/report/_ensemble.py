@@ -11,10 +11,12 @@ from __future__ import annotations
 import html
 import json
 import math
-from pathlib import Path
 from typing import Any
 
+import yaml
+
 from hpsearch.report._plotting import BLUE, GREY, esc, go_module, style
+from hpsearch.storage import SweepDirectory
 
 __all__ = ["ensemble_doc", "ensemble_figure", "ensemble_html"]
 
@@ -29,10 +31,8 @@ def ensemble_doc(record: Any) -> dict[str, Any] | None:
     """The ensemble document of a sweep record, or None when the sweep has none."""
     doc = (record.extra or {}).get("ensemble")
     if doc is None and record.directory:
-        path = Path(record.directory) / "ensemble.yaml"
+        path = SweepDirectory(record.directory).ensemble_file
         if path.exists():
-            import yaml
-
             try:
                 doc = yaml.safe_load(path.read_text(encoding="utf-8"))
             except (OSError, yaml.YAMLError):

@@ -33,8 +33,9 @@ import torch
 from torch import nn
 
 from hpsearch.training._checkpoint import load_checkpoint, save_checkpoint
-from hpsearch.training._knobs import QUANTIZE_MODES
+from hpsearch.training._knobs import QUANTIZE_MODES, resolve_knobs
 from hpsearch.training._metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, compute_metrics
+from hpsearch.training._models import build_model
 
 __all__ = [
     "COMPRESSION_METRICS",
@@ -169,9 +170,6 @@ def load_compressed(path: str | Path, *, factory: Any = None) -> tuple[nn.Module
     Example:
         >>> # model, meta = load_compressed("runs/mlp/trials/3/checkpoint_dynamic_int8.json")
     """
-    from hpsearch.training._knobs import resolve_knobs
-    from hpsearch.training._models import build_model
-
     state, meta = load_checkpoint(path)
     cfg = resolve_knobs((meta.get("knobs", {}), "knobs"))
     skeleton = build_model(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from hpsearch.storage._load import load_study
+from hpsearch.storage import SweepDirectory
 
 HERE = Path(__file__).parent
 BUDGET = 16
@@ -61,7 +61,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()
 
-    study, _ = load_study(out)
+    study, _ = SweepDirectory(out).load_study()
     states = [t.state.name for t in study.get_trials()]
     assert "RUNNING" in states  # it really died mid-trial
     assert states.count("COMPLETE") < BUDGET
@@ -75,7 +75,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     )
     assert resumed.returncode == 0, resumed.stderr
 
-    study, _ = load_study(out)
+    study, _ = SweepDirectory(out).load_study()
     trials = study.get_trials()
     complete = [t for t in trials if t.state.name == "COMPLETE"]
     assert len(complete) == BUDGET
