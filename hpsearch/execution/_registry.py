@@ -93,7 +93,7 @@ class TuneKind(ExecutorKind):
             )
         if config.objective is not None and config.objective.get("ensemble") not in (None, False):
             raise ConfigError(
-                "stored predictions (objective.ensemble) need trial directories, which "
+                "stored predictions need trial directories, which "
                 "--executor tune does not give; use the local or ray executor",
                 file=config.source,
                 path="objective.ensemble",

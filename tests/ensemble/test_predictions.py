@@ -11,7 +11,7 @@ from sklearn.model_selection import cross_val_predict
 
 from hpsearch import load_space
 from hpsearch.errors import ConfigError
-from hpsearch.execution import TrialContext, TrialJob, TrialPruned
+from hpsearch.trial import Trial, TrialPruned
 from hpsearch.objectives import build_objective
 from hpsearch.objectives._predictions import OOFIndex, read_trial_predictions
 
@@ -25,9 +25,7 @@ def objective_for(**block):
 
 
 def run_trial(objective, sweep, number, params):
-    trial = TrialContext(
-        TrialJob(number=number, params=params, out_dir=str(sweep / "trials" / str(number)))
-    )
+    trial = Trial(number, params, directory=sweep / "trials" / str(number))
     return objective(params, trial)
 
 
@@ -157,14 +155,23 @@ def test_without_a_trial_directory_nothing_is_written(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"kep": 3}, r"objective\.ensemble\.kep: unknown key 'kep' \(did you mean 'keep'\?\)"),
+        (
+            {"kep": 3},
+            r"objective\.ensemble\.kep: unknown option for the ensemble block "
+            r"\(did you mean 'keep'\?\); allowed: keep",
+        ),
         ({"keep": 0}, r"objective\.ensemble\.keep: must be an integer >= 1"),
         ("yes", r"objective\.ensemble: must be true, false or \{keep: K\}"),
     ],
 )
-def test_bad_ensemble_blocks_are_config_errors(block, message):
+@pytest.mark.parametrize("objective_type", ["sklearn", "torch"])
+def test_bad_ensemble_blocks_are_config_errors_at_load(block, message, objective_type):
+    doc = tree_space(ensemble=block)
+    if objective_type == "torch":
+        doc["objective"] = {"type": "torch", "dataset": "sklearn:iris", "ensemble": block}
+        doc["parameters"] = {"lr": {"type": "float", "low": 0.001, "high": 0.1}}
     with pytest.raises(ConfigError, match=message):
-        objective_for(ensemble=block)
+        load_space(doc)  # the loader reads the block through its schema: no data, no trial
 
 
 def test_an_unsupported_scorer_fails_before_any_trial():
@@ -188,8 +195,15 @@ def test_the_loader_accepts_the_ensemble_key_for_sklearn_and_torch():
         }
     )
     assert space.objective["ensemble"] is True
-    with pytest.raises(ConfigError, match=r"objective\.ensembel: unknown key"):
+    with pytest.raises(ConfigError, match=r"objective\.ensembel: unknown option .*did you mean 'ensemble'"):
         load_space({**tree_space(), "objective": {**tree_space()["objective"], "ensembel": 1}})
+
+
+def test_the_sweep_directory_names_the_index_folder_the_objectives_write():
+    from hpsearch.objectives._oof_index import INDEX_DIR
+    from hpsearch.storage import SweepDirectory
+
+    assert SweepDirectory.PREDICTIONS_DIR == INDEX_DIR
 
 
 def test_the_tune_executor_refuses_stored_predictions(tmp_path):

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 
 from hpsearch import load_space  # noqa: E402
 from hpsearch.errors import ConfigError  # noqa: E402
-from hpsearch.execution import TrialContext, TrialJob  # noqa: E402
+from hpsearch.trial import Trial  # noqa: E402
 from hpsearch.objectives import build_objective  # noqa: E402
 from hpsearch.objectives._predictions import read_trial_predictions  # noqa: E402
 from hpsearch.objectives._scoring import get_metric  # noqa: E402
@@ -46,7 +46,7 @@ def torch_objective(metrics=None, *, dataset="sklearn:digits", **block):
 
 def run(objective, sweep, number, params):
     out = sweep / "trials" / str(number)
-    return objective(params, TrialContext(TrialJob(number, params, out_dir=str(out)))), out
+    return objective(params, Trial(number, params, directory=out)), out
 
 
 def test_validation_predictions_are_the_checkpoints_outputs_on_the_validation_rows(tmp_path):
