@@ -14,11 +14,16 @@ Target (issue 15): the greedy ensemble better than the best single trial on at l
 problems, and never worse by more than one standard error.
 
 Writes ``benchmarks/results/ensemble.json`` (every number) and the ``ensemble`` block of
-``benchmarks/RESULTS.md``.
+``benchmarks/RESULTS.md``; ``--quick`` (every problem, 12 trials per scikit-learn sweep and 8
+per torch sweep) writes ``ensemble_quick.json`` and the ``ensemble_quick`` block instead.
+``--readme`` copies the headline numbers of the results file (the full run's when there is
+one, else the quick run's) into the README's ``ensemble-numbers`` block, running nothing.
 
 Example:
-    python -m benchmarks.ensemble_bench                      # every problem (minutes)
+    python -m benchmarks.ensemble_bench --quick              # every problem, few trials
+    python -m benchmarks.ensemble_bench                      # every problem (tens of minutes)
     python -m benchmarks.ensemble_bench --problems tree_wine,gbc_wine --trials 20
+    python -m benchmarks.ensemble_bench --readme             # README numbers from the results
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 METHODS = (("greedy", 25), ("average", 5), ("stack", 10))
+QUICK_TRIALS = {"sklearn": 12, "torch": 8}
+README = HERE.parent / "README.md"
+RESULTS = HERE / "results"
 
 
 def run_problem(problem: Any, directory: Path, *, trials: int | None, workers: int) -> dict:
@@ -63,6 +71,8 @@ def run_problem(problem: Any, directory: Path, *, trials: int | None, workers: i
     pool = load_pool(directory)
     record: dict[str, Any] = {
         "problem": problem.name,
+        "kind": problem.space["objective"]["type"],
+        "trials": trials or problem.trials,
         "description": problem.description,
         "metric": pool.metric.name,
         "goal": pool.metric.goal,
@@ -149,17 +159,82 @@ def _pm(est: dict, *, sign: bool = False) -> str:
     return f"{mean} ± {est['se']:.2g}"
 
 
-def render(records: list[dict], summary: dict, *, wall: float, when: datetime, cmd: str) -> str:
-    from benchmarks.ensemble_problems import TUNING
+def _trial_counts(records: list[dict]) -> str:
+    by_kind: dict[str, set[int]] = {}
+    for r in records:
+        by_kind.setdefault(r.get("kind", "sklearn"), set()).add(int(r.get("trials", 0)))
+    names = {"sklearn": "scikit-learn", "torch": "torch"}
+    return ", ".join(
+        f"{'/'.join(str(t) for t in sorted(counts))} trials for {names.get(kind, kind)}"
+        for kind, counts in sorted(by_kind.items())
+    )
 
+
+def headline(summary: dict) -> str:
+    """The target's verdict in one sentence (the README copies it from the results file)."""
     n, g, a = summary["n"], summary["greedy"], summary["greedy_vs_average"]
     met = g["better"] >= math.ceil(0.8 * n) and g["worse_by_more_than_1se"] == 0
+    return (
+        f"Greedy ensemble vs best single trial (nested): better on {g['better']} of {n} "
+        f"problems ({g['better_scored_only']} of {summary['n_scored_only']} scored-only), worse "
+        f"by more than one SE on {g['worse_by_more_than_1se']} "
+        f"(target: >= {math.ceil(0.8 * n)} and 0: {'met' if met else 'not met'}); "
+        f"greedy vs average of the top 5: better on {a['better']} of {n}, worse by more than "
+        f"one SE on {a['worse_by_more_than_1se']}."
+    )
+
+
+def readme_block(payload: dict, source: str) -> str:
+    """The README's ``ensemble-numbers`` block, from a results file's contents."""
+    records, summary = payload["records"], payload["summary"]
+    return (
+        f"_Copied by `python -m benchmarks.ensemble_bench --readme` from `{source}` "
+        f"({payload['date'][:10]}; {_trial_counts(records)} per sweep)._ "
+        f"{headline(summary)} Per-problem table: "
+        "[benchmarks/RESULTS.md](benchmarks/RESULTS.md#ensembles-of-a-sweeps-trials)."
+    )
+
+
+def results_source() -> Path:
+    """The results file the README quotes: the full run's, else the quick run's."""
+    full = RESULTS / "ensemble.json"
+    return full if full.exists() else RESULTS / "ensemble_quick.json"
+
+
+def update_readme(readme: Path = README) -> str:
+    """Rewrite the README's ``ensemble-numbers`` block from the results file; returns it."""
+    from benchmarks.quality.report import replace_block
+
+    source = results_source()
+    if not source.exists():
+        raise SystemExit(f"error: no {source}: run the benchmark first")
+    payload = json.loads(source.read_text())
+    block = readme_block(payload, str(source.relative_to(HERE.parent)))
+    text = readme.read_text()
+    if "<!-- ensemble-numbers:start -->" not in text:
+        raise SystemExit(f"error: {readme} has no <!-- ensemble-numbers:start --> block")
+    readme.write_text(replace_block(text, "ensemble-numbers", block))
+    return block
+
+
+def render(
+    records: list[dict],
+    summary: dict,
+    *,
+    wall: float,
+    when: datetime,
+    cmd: str,
+    source: str = "benchmarks/results/ensemble.json",
+) -> str:
+    from benchmarks.ensemble_problems import TUNING
+
+    n, g = summary["n"], summary["greedy"]
     lines = [
         f"_Generated by `{cmd}` on {when.strftime('%Y-%m-%d %H:%M UTC')}; "
         f"{wall / 60:.1f} min wall time on {os.cpu_count()} CPU(s), one sweep at a time with "
-        "one worker, under `nice`. Raw numbers: `benchmarks/results/ensemble.json`._",
+        f"one worker, under `nice`. Raw numbers: `{source}`._",
         "",
-        "One sweep per problem (bayes strategy, seed 0; 40 trials for scikit-learn, 24 for torch; "
+        f"One sweep per problem (bayes strategy, seed 0; {_trial_counts(records)}; "
         "5-fold CV, fold racing off so every complete trial is a candidate), every trial storing "
         "its out-of-fold predictions. Scores are the sweep metric on the stored rows "
         "(losses as positive numbers: lower is better for log_loss and mse). *Nested*: weights "
@@ -169,13 +244,8 @@ def render(records: list[dict], summary: dict, *, wall: float, when: datetime, c
         "better). Problems marked (t) were looked at when choosing the defaults; the others "
         "were only scored.",
         "",
-        f"**Greedy ensemble vs best single trial (nested): better on {g['better']} of {n} "
-        f"problems ({g['better_scored_only']} of {summary['n_scored_only']} scored-only), worse "
-        f"by more than one SE on {g['worse_by_more_than_1se']}** "
-        f"(target: >= {math.ceil(0.8 * n)} and 0: {'met' if met else 'not met'}). Against the best "
-        f"trial's own in-sample figure, the greedy nested score is better on "
-        f"{g['better_than_in_sample_best']} of {n}. Greedy vs average of the top 5: better on "
-        f"{a['better']} of {n}, worse by more than one SE on {a['worse_by_more_than_1se']}.",
+        f"**{headline(summary)}** Against the best trial's own in-sample figure, the greedy "
+        f"nested score is better on {g['better_than_in_sample_best']} of {n}.",
         "",
         "| problem | metric | rows | trials kept | best single, in-sample | best single, nested | "
         "greedy, nested | greedy gain | average top-5, nested | avg-5 gain | stack, nested | "
@@ -219,11 +289,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ensemble_bench")
     parser.add_argument("--problems", help="comma-separated subset (default: all)")
     parser.add_argument("--trials", type=int, help="trials per sweep (default: per problem)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"every problem with few trials ({QUICK_TRIALS['sklearn']} scikit-learn, "
+        f"{QUICK_TRIALS['torch']} torch); writes ensemble_quick.json",
+    )
+    parser.add_argument(
+        "--readme", action="store_true", help="only copy the results file's numbers into README"
+    )
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=Path, help="keep the sweep directories here")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
-    parser.add_argument("--json", type=Path, default=HERE / "results" / "ensemble.json")
+    parser.add_argument("--json", type=Path, help="default results/ensemble[_quick].json")
     return parser.parse_args(argv)
+
+
+def _trials_for(problem: Any, args: argparse.Namespace) -> int | None:
+    if args.trials is not None:
+        return args.trials
+    if args.quick:
+        return QUICK_TRIALS[problem.space["objective"]["type"]]
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.quality.report import machine, write_section
 
     args = parse_args(argv)
+    if args.readme:
+        print(update_readme())
+        return 0
     warnings.filterwarnings("ignore")
     names = args.problems.split(",") if args.problems else list(PROBLEMS)
     unknown = [n for n in names if n not in PROBLEMS]
@@ -244,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     records = []
     start = time.perf_counter()
     for name in names:
-        record = run_problem(PROBLEMS[name], runs / name, trials=args.trials, workers=args.workers)
+        problem = PROBLEMS[name]
+        trials = _trials_for(problem, args)
+        record = run_problem(problem, runs / name, trials=trials, workers=args.workers)
         g = record["methods"]["greedy"]
         print(
             f"{name}: best single {_pm(record['best_single']['nested'])}, greedy "
@@ -257,20 +349,27 @@ def main(argv: list[str] | None = None) -> int:
     summary = verdicts(records)
     when = datetime.now(timezone.utc)
     cmd = "python -m benchmarks.ensemble_bench" + (" " + " ".join(argv) if argv else "")
-    body = render(records, summary, wall=wall, when=when, cmd=cmd)
+    tier = "ensemble_quick" if args.quick else "ensemble"
+    json_path = args.json or RESULTS / f"{tier}.json"
+    shown = json_path.resolve()
+    shown_name = shown.relative_to(HERE.parent) if shown.is_relative_to(HERE.parent) else shown
+    body = render(records, summary, wall=wall, when=when, cmd=cmd, source=str(shown_name))
     print(body)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "date": when.isoformat(timespec="seconds"),
+        "command": cmd,
         "machine": machine(),
         "wall_seconds": wall,
         "trials": args.trials,
+        "quick": args.quick,
         "summary": summary,
         "records": records,
     }
-    args.json.write_text(json.dumps(payload, indent=1) + "\n")
-    write_section(args.out, "ensemble", body, heading="## Ensembles of a sweep's trials")
-    print(f"wrote {args.out} and {args.json} ({wall / 60:.1f} min)")
+    json_path.write_text(json.dumps(payload, indent=1) + "\n")
+    heading = "## Ensembles of a sweep's trials" + (" (quick tier)" if args.quick else "")
+    write_section(args.out, tier, body, heading=heading)
+    print(f"wrote {args.out} and {json_path} ({wall / 60:.1f} min)")
     return 0
 
 

@@ -52,6 +52,7 @@ from hpsearch.objectives._base import Objective
 from hpsearch.objectives._datasets import import_object, load_dataset
 from hpsearch.objectives._predictions import ENSEMBLE_OPTION, KeepPredictions, make_writer
 from hpsearch.objectives._scoring import metric_for_torch
+from hpsearch.objectives._torch_block import fixed_knobs, flag, opt_int
 from hpsearch.objectives._torch_outputs import compression_metrics, save_torch_predictions
 from hpsearch.trial import Trial
 
@@ -142,7 +143,7 @@ class TorchObjective(Objective):
     ) -> None:
         training = _training()
         super().__init__(spec, config, base_dir=base_dir)
-        self._fixed = self._fixed_knobs(self.spec)
+        self._fixed = fixed_knobs(self.spec)
         self.defaults = training.resolve_knobs((self._fixed, "objective"))
         for name in config.space.names:  # every searched name must be a knob
             _knob(name)
@@ -160,15 +161,15 @@ class TorchObjective(Objective):
                 f"must be classification or regression, got {task!r}", path="objective.task"
             )
         self.validation = training.parse_validation(self.spec.get("validation"))
-        self.deterministic = _flag(self.spec.get("deterministic", False), "deterministic")
+        self.deterministic = flag(self.spec.get("deterministic", False), "deterministic")
         self.checkpoint = self.spec.get("checkpoint", True)
         if self.checkpoint not in (True, False, "safetensors", "pt"):
             raise ConfigError(
                 f"must be true, false, safetensors or pt, got {self.checkpoint!r}",
                 path="objective.checkpoint",
             )
-        self.max_batches = _opt_int(self.spec.get("max_batches"), "max_batches")
-        self.threads = _opt_int(self.spec.get("num_workers"), "num_workers") or 1
+        self.max_batches = opt_int(self.spec.get("max_batches"), "max_batches")
+        self.threads = opt_int(self.spec.get("num_workers"), "num_workers") or 1
         self.device_request = self.spec.get("device", "auto")
         training.select_device(
             self.device_request, None, cuda_available=True
@@ -230,49 +231,6 @@ class TorchObjective(Objective):
         )
 
     # -- configuration -----------------------------------------------------------------------
-    @staticmethod
-    def _fixed_knobs(spec: Mapping[str, Any]) -> dict[str, Any]:
-        fixed: dict[str, Any] = {}
-        model = spec.get("model")
-        if isinstance(model, str):
-            fixed["model"] = model
-        elif isinstance(model, Mapping):
-            for key, value in model.items():
-                if key == "type":
-                    fixed["model"] = value
-                elif key != "input_shape":
-                    fixed[key] = value
-        elif model is not None:
-            raise ConfigError(
-                f"must be mlp, cnn or a mapping with a type, got {model!r}", path="objective.model"
-            )
-        for key in ("epochs", "loss", "amp", "seed"):
-            if spec.get(key) is not None:
-                fixed[key] = spec[key]
-        stopping = spec.get("early_stopping")
-        if isinstance(stopping, Mapping):
-            unknown = set(stopping) - {"patience", "min_delta"}
-            if unknown:
-                raise ConfigError(
-                    f"unknown key {sorted(unknown)[0]!r}; allowed: patience, min_delta",
-                    path="objective.early_stopping",
-                )
-            fixed.update(stopping)
-        elif isinstance(stopping, int) and not isinstance(stopping, bool):
-            fixed["patience"] = stopping
-        elif stopping not in (None, False):
-            raise ConfigError(
-                f"must be {{patience: N, min_delta: x}} or false, got {stopping!r}",
-                path="objective.early_stopping",
-            )
-        params = spec.get("params") or {}
-        if not isinstance(params, Mapping):
-            raise ConfigError(
-                f"must be a mapping of knob values, got {params!r}", path="objective.params"
-            )
-        fixed.update(params)
-        return fixed
-
     def config(self, params: Mapping[str, Any]) -> Any:
         """The :class:`~hpsearch.training.TrainConfig` for ``params`` (trial params win)."""
         return _training().resolve_knobs((self._fixed, "objective"), (dict(params), "params"))
@@ -310,18 +268,12 @@ class TorchObjective(Objective):
         if out_dir is not None and self.checkpoint:
             self._save(result, cfg, params, shape, out_dir)
         if cfg.quantize != "none" or self._wants_compression:
-            meta = self._meta(cfg, params, shape, self.data.folds[0])
-            meta.update(epoch=result.best_epoch, fold=0)
+            meta = {**self._meta(cfg, params, shape, self.data.folds[0]), "fold": 0}
+            meta["epoch"] = result.best_epoch
+            fmt = self.checkpoint if isinstance(self.checkpoint, str) else "auto"
+            where = out_dir if self.checkpoint else None
             result.metrics.update(
-                compression_metrics(
-                    result,
-                    cfg,
-                    self.data,
-                    shape,
-                    meta,
-                    out_dir if self.checkpoint else None,
-                    fmt=self.checkpoint if isinstance(self.checkpoint, str) else "auto",
-                )
+                compression_metrics(result, cfg, self.data, shape, meta, where, fmt=fmt)
             )
         if out_dir is not None and self.predictions is not None:
             save_torch_predictions(self.predictions, result, self.data, out_dir)
@@ -397,17 +349,3 @@ def _knob(name: str) -> str:
     _canonical = _training()._knobs._canonical
 
     return _canonical(name, f"parameters.{name}")
-
-
-def _flag(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"must be true or false, got {value!r}", path=f"objective.{key}")
-    return value
-
-
-def _opt_int(value: Any, key: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"must be a positive integer, got {value!r}", path=f"objective.{key}")
-    return value

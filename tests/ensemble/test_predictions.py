@@ -11,9 +11,9 @@ from sklearn.model_selection import cross_val_predict
 
 from hpsearch import load_space
 from hpsearch.errors import ConfigError
-from hpsearch.trial import Trial, TrialPruned
 from hpsearch.objectives import build_objective
 from hpsearch.objectives._predictions import OOFIndex, read_trial_predictions
+from hpsearch.trial import Trial, TrialPruned
 
 from .conftest import tree_space
 
@@ -195,7 +195,8 @@ def test_the_loader_accepts_the_ensemble_key_for_sklearn_and_torch():
         }
     )
     assert space.objective["ensemble"] is True
-    with pytest.raises(ConfigError, match=r"objective\.ensembel: unknown option .*did you mean 'ensemble'"):
+    typo = r"objective\.ensembel: unknown option .*did you mean 'ensemble'"
+    with pytest.raises(ConfigError, match=typo):
         load_space({**tree_space(), "objective": {**tree_space()["objective"], "ensembel": 1}})
 
 

@@ -11,12 +11,12 @@ torch = pytest.importorskip("torch")
 
 from hpsearch import load_space  # noqa: E402
 from hpsearch.errors import ConfigError  # noqa: E402
-from hpsearch.trial import Trial  # noqa: E402
 from hpsearch.objectives import build_objective  # noqa: E402
 from hpsearch.objectives._predictions import read_trial_predictions  # noqa: E402
 from hpsearch.objectives._scoring import get_metric  # noqa: E402
 from hpsearch.training import load_model  # noqa: E402
 from hpsearch.training._compress import compress, load_compressed  # noqa: E402
+from hpsearch.trial import Trial  # noqa: E402
 
 torch.set_num_threads(1)
 pytestmark = pytest.mark.torch
