@@ -79,8 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--images", action="store_true", help="also write static images (kaleido)")
 
+    _add_model_commands(sub)
+    return parser
+
+
+def _add_model_commands(sub: Any) -> None:
+    """``retrain`` and ``ensemble``: models made from a finished sweep."""
     p = sub.add_parser(
-        "retrain", help="train the final model of a torch sweep with its best config"
+        "retrain",
+        help="train the final model of a torch sweep with its best config (--ensemble: the "
+        "members of its ensemble, torch or scikit-learn)",
     )
     p.add_argument("dir")
     p.add_argument("--out", help="where to save the model (default DIR/final)")
@@ -101,7 +109,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--method", choices=("greedy", "average", "stack"), default="greedy")
     p.add_argument("--seed", type=int, default=0, help="seed of the nested estimate's splits")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -218,13 +218,16 @@ class TorchObjective(Objective):
             and first is not None
             and self._sources[first] == self.monitor
         )
-        # -- opt-in extras: stored validation predictions, compression metrics
+        self._extras()
+
+    def _extras(self) -> None:
+        """Opt-in extras: stored validation predictions, compression metrics."""
         self.predictions = make_writer(
             self.spec.get("ensemble"),
-            y=dataset.y,
+            y=self.dataset.y,
             test_parts=[f.val_index for f in self.data.folds],
             classes=self.data.classes,
-            metric=metric_for_torch(self.sweep_metrics or [self.monitor], dataset.task),
+            metric=metric_for_torch(self.sweep_metrics or [self.monitor], self.dataset.task),
         )
         self._wants_compression = any(
             s == "size_mb" or s.startswith("compressed_") for s in self._sources.values()

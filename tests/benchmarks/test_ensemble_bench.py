@@ -49,6 +49,7 @@ def test_trial_counts_name_each_kind():
     )
 
 
+@pytest.mark.slow
 def test_a_tiny_run_writes_a_table_and_a_results_file(tmp_path, capsys):
     out, results = tmp_path / "RESULTS.md", tmp_path / "ensemble.json"
     argv = ["--problems", "tree_wine", "--trials", "6", "--out", str(out), "--json", str(results)]
