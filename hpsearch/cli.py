@@ -236,7 +236,7 @@ def _retrain(args: argparse.Namespace) -> int:
 def _ensemble(args: argparse.Namespace) -> int:
     result = api.build_ensemble(args.dir, size=args.size, method=args.method, seed=args.seed)
     print(result.summary())
-    print(f"wrote {result.directory / 'ensemble.yaml'}")
+    print(f"wrote {SweepDirectory(result.directory).ensemble_file}")
     return 0
 
 
