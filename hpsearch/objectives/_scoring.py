@@ -153,13 +153,32 @@ def _mcc(y: np.ndarray, stack: np.ndarray) -> np.ndarray:
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
+def _binary_auc(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """ROC AUC of each row of ``scores`` (m, n) for labels ``y`` (1 = positive), all at once:
+    the Mann-Whitney statistic from average ranks, so ties count one half as in scikit-learn.
+
+    Example:
+        >>> _binary_auc(np.array([0, 1, 1]), np.array([[0.1, 0.4, 0.35], [0.5, 0.5, 0.5]]))
+        array([1. , 0.5])
+    """
+    from scipy.stats import rankdata
+
+    positive = np.asarray(y) == 1
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("ROC AUC needs both classes among the scored rows")
+    ranks = rankdata(scores, axis=1)
+    return (ranks[:, positive].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
 def _roc_auc(multi_class: str, average: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     def many(y: np.ndarray, stack: np.ndarray) -> np.ndarray:
         from sklearn.metrics import roc_auc_score
 
         probs = _normalized(stack)
         if stack.shape[2] == 2:
-            return np.array([roc_auc_score(y, p[:, 1]) for p in probs])
+            return _binary_auc(y, probs[:, :, 1])
         labels = np.arange(stack.shape[2])
         return np.array(
             [

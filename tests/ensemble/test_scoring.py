@@ -83,3 +83,12 @@ def test_an_unsupported_scorer_is_a_config_error():
         metric_for_scorer("top_k_accuracy")
     with pytest.raises(ConfigError, match=r"unknown prediction metric 'acuracy' \(did you mean"):
         get_metric("acuracy")
+
+
+def test_binary_roc_auc_of_many_candidates_matches_scikit_learn_with_ties():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300)
+    positive = np.round(rng.random((6, 300)), 1)  # many ties, which count one half
+    stack = np.stack([1 - positive, positive], axis=2)
+    expected = [skm.roc_auc_score(y, p) for p in positive]
+    np.testing.assert_allclose(get_metric("roc_auc").score_many(y, stack), expected, atol=1e-12)
