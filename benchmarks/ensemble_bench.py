@@ -187,11 +187,12 @@ def headline(summary: dict) -> str:
 def readme_block(payload: dict, source: str) -> str:
     """The README's ``ensemble-numbers`` block, from a results file's contents."""
     records, summary = payload["records"], payload["summary"]
+    anchor = "ensembles-of-a-sweeps-trials" + ("-quick-tier" if payload.get("quick") else "")
     return (
         f"_Copied by `python -m benchmarks.ensemble_bench --readme` from `{source}` "
         f"({payload['date'][:10]}; {_trial_counts(records)} per sweep)._ "
         f"{headline(summary)} Per-problem table: "
-        "[benchmarks/RESULTS.md](benchmarks/RESULTS.md#ensembles-of-a-sweeps-trials)."
+        f"[benchmarks/RESULTS.md](benchmarks/RESULTS.md#{anchor})."
     )
 
 
