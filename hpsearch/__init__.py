@@ -4,7 +4,8 @@ The public API mirrors the CLI: :func:`load_space` reads and validates a space f
 :class:`SweepConfig`, :func:`run` runs a sweep, :func:`resume` continues one, :func:`open`
 reads a sweep directory back as a :class:`SweepResult`, :func:`repair` mends a damaged study,
 :mod:`report` writes HTML reports, and :class:`HPSearchCV` is a scikit-learn compatible
-search estimator. Objectives receive a :class:`Trial`.
+search estimator; :func:`build_ensemble` builds an ensemble of a sweep's trials
+(:mod:`ensemble` has the rest). Objectives receive a :class:`Trial`.
 
 Example:
     >>> import hpsearch
@@ -24,8 +25,8 @@ from hpsearch.errors import ConfigError, HPSearchError, ObjectiveError
 if TYPE_CHECKING:
     from optuna.exceptions import TrialPruned
 
-    from hpsearch import report
-    from hpsearch.api import load_space, open, repair, resume, run
+    from hpsearch import ensemble, report
+    from hpsearch.api import build_ensemble, load_space, open, repair, resume, run
     from hpsearch.config import SweepConfig
     from hpsearch.sklearn import HPSearchCV
     from hpsearch.space import Space
@@ -44,6 +45,8 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "build_ensemble",
+    "ensemble",
     "load_space",
     "open",
     "repair",
@@ -55,6 +58,7 @@ __all__ = [
 # Imported on first use, so `import hpsearch` stays light (optuna, pandas and the driver load
 # only when a sweep needs them).
 _LAZY = {
+    "build_ensemble": "hpsearch.api",
     "load_space": "hpsearch.api",
     "run": "hpsearch.api",
     "resume": "hpsearch.api",
@@ -71,8 +75,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    if name == "report":  # the subpackage: hpsearch.report.write_report(...)
-        return importlib.import_module("hpsearch.report")
+    if name in ("report", "ensemble"):  # subpackages: hpsearch.report.write_report(...)
+        return importlib.import_module(f"hpsearch.{name}")
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from hpsearch.config import SweepConfig, read_config
+from hpsearch.ensemble import EnsembleResult
+from hpsearch.ensemble import build_ensemble as _build_ensemble
 from hpsearch.storage import RepairReport, SweepDirectory, SweepResult, open_sweep, repair_sweep
 from hpsearch.sweep import make_settings, resolve_config, run_sweep
 
-__all__ = ["load_space", "open", "repair", "resume", "run"]
+__all__ = ["build_ensemble", "load_space", "open", "repair", "resume", "run"]
 
 SpaceSource = str | os.PathLike[str] | Mapping[str, Any] | SweepConfig
 
@@ -132,3 +134,27 @@ def repair(directory: str | os.PathLike[str]) -> RepairReport:
         >>> # print(hpsearch.repair("runs/svm-digits").summary())
     """
     return repair_sweep(directory)
+
+
+def build_ensemble(
+    directory: str | os.PathLike[str],
+    *,
+    size: int | None = None,
+    method: str = "greedy",
+    seed: int = 0,
+) -> EnsembleResult:
+    """Build an ensemble of the sweep in ``directory`` from its stored out-of-fold predictions
+    (``hpsearch ensemble DIR``); writes ``DIR/ensemble.yaml`` and refreshes the report.
+
+    ``method`` is ``greedy`` (selection with replacement, Caruana et al. 2004), ``average``
+    (the top ``size`` trials) or ``stack`` (non-negative linear weights); ``seed`` seeds the
+    nested estimate's splits. The result's ``nested`` score is the honest one.
+
+    Raises:
+        ConfigError: the sweep stored no predictions (its objective had no ``ensemble:``).
+
+    Example:
+        >>> # result = hpsearch.build_ensemble("runs/svm-digits", size=25)
+        >>> # result.nested.mean, result.best_single_nested.mean, result.weights
+    """
+    return _build_ensemble(directory, size=size, method=method, seed=seed)

@@ -19,6 +19,7 @@ import yaml
 
 from hpsearch import api, cluster
 from hpsearch._version import __version__
+from hpsearch.ensemble import retrain_ensemble
 from hpsearch.errors import ConfigError, ObjectiveError, StudyDamagedError, SweepLockedError
 from hpsearch.report import write_report
 from hpsearch.storage import SweepDirectory, SweepResult, best_as, open_sweep, summary_frame
@@ -85,18 +86,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--images", action="store_true", help="also write static images (kaleido)")
 
+    _add_model_commands(sub)
+    _cluster_parsers(sub)
+    return parser
+
+
+def _add_model_commands(sub: Any) -> None:
+    """``repair``, ``retrain`` and ``ensemble``: what is made from a finished sweep."""
     p = sub.add_parser(
         "repair", help="rewrite a damaged study journal, keeping every readable trial"
     )
     p.add_argument("dir")
 
     p = sub.add_parser(
-        "retrain", help="train the final model of a torch sweep with its best config"
+        "retrain",
+        help="train the final model of a torch sweep with its best config (--ensemble: the "
+        "members of its ensemble, torch or scikit-learn)",
     )
     p.add_argument("dir")
     p.add_argument("--out", help="where to save the model (default DIR/final)")
-    _cluster_parsers(sub)
-    return parser
+    p.add_argument(
+        "--ensemble",
+        action="store_true",
+        help="train the members of DIR/ensemble.yaml instead (default --out DIR/final_ensemble)",
+    )
+
+    p = sub.add_parser(
+        "ensemble", help="build an ensemble from a sweep's stored out-of-fold predictions"
+    )
+    p.add_argument("dir")
+    p.add_argument(
+        "--size",
+        type=int,
+        help="greedy rounds (default 25), or how many best trials average (5) or stack (10) use",
+    )
+    p.add_argument("--method", choices=("greedy", "average", "stack"), default="greedy")
+    p.add_argument("--seed", type=int, default=0, help="seed of the nested estimate's splits")
 
 
 # -- sweeps on a Ray cluster (hpsearch.cluster) -------------------------------------------------
@@ -318,8 +343,18 @@ def _repair(args: argparse.Namespace) -> int:
 
 
 def _retrain(args: argparse.Namespace) -> int:
+    if args.ensemble:
+        print(f"saved {retrain_ensemble(args.dir, out=args.out)}")
+        return 0
     path = retrain(args.dir, out=args.out)
     print(f"saved {path}")
+    return 0
+
+
+def _ensemble(args: argparse.Namespace) -> int:
+    result = api.build_ensemble(args.dir, size=args.size, method=args.method, seed=args.seed)
+    print(result.summary())
+    print(f"wrote {SweepDirectory(result.directory).ensemble_file}")
     return 0
 
 
@@ -338,6 +373,7 @@ _COMMANDS = {
     "logs": _logs,
     "stop": _stop,
     "fetch": _fetch,
+    "ensemble": _ensemble,
 }
 
 if __name__ == "__main__":

@@ -156,6 +156,13 @@ class TuneKind(ExecutorKind):
                     " use executor local or ray, or remove target",
                     path=where,
                 )
+        if config.objective is not None and config.objective.get("ensemble") not in (None, False):
+            raise ConfigError(
+                "stored predictions need trial directories, which "
+                "--executor tune does not give; use the local or ray executor",
+                file=config.source,
+                path="objective.ensemble",
+            )
 
 
 EXECUTORS: Registry[type[ExecutorKind]] = Registry(

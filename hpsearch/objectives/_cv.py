@@ -17,6 +17,7 @@ import numpy as np
 
 from hpsearch.errors import ConfigError
 from hpsearch.objectives._folds import Fold
+from hpsearch.objectives._predictions import estimator_outputs
 from hpsearch.objectives._racing import FoldRace, ParetoRace, RacingRule
 from hpsearch.trial import Trial, TrialPruned
 
@@ -46,15 +47,25 @@ def set_params(estimator: Any, params: Mapping[str, Any], *, path: str) -> None:
         raise ConfigError(str(exc), path=path) from None
 
 
+Outputs = tuple[np.ndarray, str]  # one fold's test-row predictions and their kind
+
+
 def _fit_score(
-    estimator: Any, X: Any, y: Any, fold: Fold, scorers: Sequence[Scorer]
-) -> tuple[dict[str, float], float]:
+    estimator: Any,
+    X: Any,
+    y: Any,
+    fold: Fold,
+    scorers: Sequence[Scorer],
+    classes: np.ndarray | None = None,
+    outputs: bool = False,
+) -> tuple[dict[str, float], float, Outputs | None]:
     train, test = fold
     start = time.perf_counter()
     estimator.fit(X[train], y[train])
     fit_time = time.perf_counter() - start
     scores = {name: float(scorer(estimator, X[test], y[test])) for name, scorer in scorers}
-    return scores, fit_time
+    predicted = estimator_outputs(estimator, X[test], classes) if outputs else None
+    return scores, fit_time, predicted
 
 
 class CrossValidation:
@@ -111,12 +122,14 @@ class CrossValidation:
             else ParetoRace(rule, goals=self.race_metrics, n_folds=len(self.folds))
         )
 
-    def _fold_results(self, estimator: Any) -> Iterator[tuple[dict[str, float], float]]:
+    def _fold_results(
+        self, estimator: Any, extra: tuple[Any, ...] = ()
+    ) -> Iterator[tuple[dict[str, float], float, Outputs | None]]:
         from sklearn.base import clone
 
         if self.n_jobs in (None, 1):
             for fold in self.folds:
-                yield _fit_score(clone(estimator), self.X, self.y, fold, self.scorers)
+                yield _fit_score(clone(estimator), self.X, self.y, fold, self.scorers, *extra)
             return
         from joblib import Parallel, delayed, effective_n_jobs
 
@@ -124,7 +137,9 @@ class CrossValidation:
         with Parallel(n_jobs=self.n_jobs) as parallel:
             for start in range(0, len(self.folds), batch):
                 yield from parallel(
-                    delayed(_fit_score)(clone(estimator), self.X, self.y, fold, self.scorers)
+                    delayed(_fit_score)(
+                        clone(estimator), self.X, self.y, fold, self.scorers, *extra
+                    )
                     for fold in self.folds[start : start + batch]
                 )
 
@@ -135,6 +150,20 @@ class CrossValidation:
         Raises:
             TrialPruned: fold racing or the driver's pruner stopped the trial.
         """
+        return self._run(params, trial, ())[0]
+
+    def score_with_outputs(
+        self, params: Mapping[str, Any], trial: Trial | None = None, *, classes: Any = None
+    ) -> tuple[dict[str, float], list[Outputs]]:
+        """:meth:`score`, and each fold's predictions of its test rows (in fold order; see
+        :func:`~hpsearch.objectives._predictions.estimator_outputs`; ``classes``: the sorted
+        class labels of a classifier, ``None`` for a regressor)."""
+        result, outputs = self._run(params, trial, (classes, True))
+        return result, [out for out in outputs if out is not None]
+
+    def _run(
+        self, params: Mapping[str, Any], trial: Trial | None, extra: tuple[Any, ...]
+    ) -> tuple[dict[str, float], list[Outputs | None]]:
         from sklearn.base import clone
 
         trial = trial or Trial(params=params)
@@ -144,7 +173,9 @@ class CrossValidation:
         scores: dict[str, list[float]] = {n: [] for n, _ in self.scorers}
         times: list[float] = []
         n_folds = len(self.folds)
-        for k, (fold_scores, seconds) in enumerate(self._fold_results(estimator)):
+        outputs: list[Outputs | None] = []
+        for k, (fold_scores, seconds, out) in enumerate(self._fold_results(estimator, extra)):
+            outputs.append(out)
             for n, value in fold_scores.items():
                 scores[n].append(value)
             times.append(seconds)
@@ -162,7 +193,7 @@ class CrossValidation:
                     f"stopped after fold {k + 1} of {n_folds}{' by fold racing' if stop else ''}"
                 )
         self._race_record(scores, times)
-        return self._summary(scores, sum(times))
+        return self._summary(scores, sum(times)), outputs
 
     def _by_metric(
         self, scores: Mapping[str, list[float]], times: list[float]

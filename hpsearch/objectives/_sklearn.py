@@ -22,6 +22,9 @@ standard deviation over folds), the other scorers' means (``<scorer>``) and stan
 (``<scorer>_std``), ``fit_time_s`` (fitting time summed over folds) and ``folds_run``. Scorers are
 greater-is-better (``neg_*`` for losses) and reported as is, so the sweep's (first) metric must
 have ``goal: maximize``; anything else is a configuration error.
+
+``ensemble: {keep: K}`` (or ``true``) stores each completed trial's out-of-fold predictions for
+ensembles (see :mod:`hpsearch.objectives._predictions`).
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ from hpsearch.objectives._base import Objective
 from hpsearch.objectives._cv import FIT_TIME, CrossValidation, set_params, sklearn_params
 from hpsearch.objectives._datasets import import_object, load_dataset
 from hpsearch.objectives._folds import declared_folds, make_folds
+from hpsearch.objectives._predictions import ENSEMBLE_OPTION, KeepPredictions, make_writer
 from hpsearch.objectives._racing import RacingRule
+from hpsearch.objectives._scoring import metric_for_scorer
 from hpsearch.trial import Trial
 
 __all__ = ["SklearnObjective"]
@@ -71,6 +76,7 @@ class SklearnObjective(Objective):
             "scoring": Option("any", help="scorer name(s); the first is the metric"),
             "racing": Option("any", help="fold racing: median, wilcoxon, none or a mapping"),
             "n_jobs": Option("int", help="folds fitted at once (-1: all cores)"),
+            "ensemble": ENSEMBLE_OPTION,
         }
     )
     required = ("estimator", "dataset")
@@ -99,6 +105,7 @@ class SklearnObjective(Objective):
                 path="objective.scoring",
             )
         cls.racing_plan(config)
+        KeepPredictions.from_spec(spec.get("ensemble"))
 
     @classmethod
     def default_metrics(cls, config: SweepConfig) -> tuple[Metric, ...] | None:
@@ -193,6 +200,15 @@ class SklearnObjective(Objective):
             race=race,
             race_metrics=race_metrics,
             n_jobs=self.n_jobs,
+        )
+        # -- opt-in: out-of-fold predictions for ensembles (hpsearch.objectives._predictions)
+        self.classes = np.unique(self.dataset.y) if classifier else None
+        self.predictions = make_writer(
+            spec.get("ensemble"),
+            y=self.dataset.y,
+            test_parts=[test for _, test in self.folds],
+            classes=self.classes,
+            metric=metric_for_scorer(self.scorers[0][0]),
         )
         self._check_params()
         self._check_metrics()
@@ -308,4 +324,17 @@ class SklearnObjective(Objective):
 
     # -- running ------------------------------------------------------------------------------
     def __call__(self, params: Mapping[str, Any], trial: Trial | None = None) -> dict[str, float]:
-        return self.cv.score(params, trial)
+        """Cross-validate ``params``; with ``ensemble:`` and a trial directory, the folds'
+        predictions of their test rows are stored there."""
+        keep = self.predictions is not None and trial is not None and trial.directory is not None
+        if not keep:
+            return self.cv.score(params, trial)
+        assert self.predictions is not None and trial is not None and trial.directory is not None
+        result, outputs = self.cv.score_with_outputs(params, trial, classes=self.classes)
+        self.predictions.save(
+            trial.directory,
+            [array for array, _ in outputs],
+            [test for _, test in self.folds],
+            kind=outputs[0][1],
+        )
+        return result

@@ -23,6 +23,7 @@ Block keys (all optional but ``dataset``)::
       max_batches: null                # cap on batches per epoch (smoke tests)
       num_workers: 1                   # torch CPU threads per worker (small models: 1 is fastest,
                                        # and parallel workers share the cores)
+      ensemble: {keep: 50}             # store validation predictions for `hpsearch ensemble`
 
 The sweep's metric names pick what is returned and which validation metric is monitored (the
 first one that is a validation metric; ``val_loss`` when none is, or for the default ``value``).
@@ -30,6 +31,12 @@ Each epoch's monitored value is reported (single-metric sweeps only: Optuna does
 multi-objective studies), so the space's ``pruner:`` can stop the trial. A completed trial saves
 its best epoch as ``checkpoint.safetensors`` (or ``.pt``) + ``checkpoint.json`` in its directory
 (one file per fold with k-fold validation); pruned trials save nothing.
+
+The ``quantize`` knob (``none | dynamic_int8 | fp16``, searchable) compresses the trained model
+after training; a trial whose knob is set, or whose sweep names ``size_mb`` or a
+``compressed_<metric>``, reports ``size_mb``, ``latency_ms`` and ``compressed_<metric>`` of the
+compressed model and saves it as ``checkpoint_<mode>.safetensors`` (see
+:mod:`hpsearch.training._compress`).
 """
 
 from __future__ import annotations
@@ -44,6 +51,10 @@ from hpsearch.config import Option, Schema, SweepConfig
 from hpsearch.errors import ConfigError, did_you_mean
 from hpsearch.objectives._base import Objective
 from hpsearch.objectives._datasets import import_object, load_dataset
+from hpsearch.objectives._predictions import ENSEMBLE_OPTION, KeepPredictions, make_writer
+from hpsearch.objectives._scoring import metric_for_torch
+from hpsearch.objectives._torch_block import fixed_knobs, flag, opt_int
+from hpsearch.objectives._torch_outputs import compression_metrics, save_torch_predictions
 from hpsearch.trial import Trial
 
 __all__ = ["TorchObjective"]
@@ -77,6 +88,7 @@ def _metric_names(task: str) -> tuple[str, ...]:
         *(m.REGRESSION_METRICS if task == "regression" else m.CLASSIFICATION_METRICS),
         *_OTHER,
         *m.COST_METRICS,
+        *_training()._compress.compression_metric_names(task),
     )
 
 
@@ -115,6 +127,7 @@ class TorchObjective(Objective):
             "amp": Option("any"),
             "max_batches": Option("any"),
             "num_workers": Option("any"),
+            "ensemble": ENSEMBLE_OPTION,
         }
     )
     required = ("dataset",)
@@ -146,13 +159,14 @@ class TorchObjective(Objective):
             raise ConfigError(
                 f"must be auto, cpu, cuda or cuda:N, got {device!r}", path="objective.device"
             )
+        KeepPredictions.from_spec(spec.get("ensemble"))
 
     def __init__(
         self, spec: Mapping[str, Any], config: SweepConfig, *, base_dir: str | None = None
     ) -> None:
         training = _training()
         super().__init__(spec, config, base_dir=base_dir)
-        self._fixed = self._fixed_knobs(self.spec)
+        self._fixed = fixed_knobs(self.spec)
         self.defaults = training.resolve_knobs((self._fixed, "objective"))
         for name in config.space.names:  # every searched name must be a knob
             _knob(name)
@@ -170,15 +184,15 @@ class TorchObjective(Objective):
                 f"must be classification or regression, got {task!r}", path="objective.task"
             )
         self.validation = training.parse_validation(self.spec.get("validation"))
-        self.deterministic = _flag(self.spec.get("deterministic", False), "deterministic")
+        self.deterministic = flag(self.spec.get("deterministic", False), "deterministic")
         self.checkpoint = self.spec.get("checkpoint", True)
         if self.checkpoint not in (True, False, "safetensors", "pt"):
             raise ConfigError(
                 f"must be true, false, safetensors or pt, got {self.checkpoint!r}",
                 path="objective.checkpoint",
             )
-        self.max_batches = _opt_int(self.spec.get("max_batches"), "max_batches")
-        self.threads = _opt_int(self.spec.get("num_workers"), "num_workers") or 1
+        self.max_batches = opt_int(self.spec.get("max_batches"), "max_batches")
+        self.threads = opt_int(self.spec.get("num_workers"), "num_workers") or 1
         self.device_request = self.spec.get("device", "auto")
         training.select_device(
             self.device_request, None, cuda_available=True
@@ -227,51 +241,22 @@ class TorchObjective(Objective):
             and first is not None
             and self._sources[first] == self.monitor
         )
+        self._extras()
+
+    def _extras(self) -> None:
+        """Opt-in extras: stored validation predictions, compression metrics."""
+        self.predictions = make_writer(
+            self.spec.get("ensemble"),
+            y=self.dataset.y,
+            test_parts=[f.val_index for f in self.data.folds],
+            classes=self.data.classes,
+            metric=metric_for_torch(self.sweep_metrics or [self.monitor], self.dataset.task),
+        )
+        self._wants_compression = any(
+            s == "size_mb" or s.startswith("compressed_") for s in self._sources.values()
+        )
 
     # -- configuration -----------------------------------------------------------------------
-    @staticmethod
-    def _fixed_knobs(spec: Mapping[str, Any]) -> dict[str, Any]:
-        fixed: dict[str, Any] = {}
-        model = spec.get("model")
-        if isinstance(model, str):
-            fixed["model"] = model
-        elif isinstance(model, Mapping):
-            for key, value in model.items():
-                if key == "type":
-                    fixed["model"] = value
-                elif key != "input_shape":
-                    fixed[key] = value
-        elif model is not None:
-            raise ConfigError(
-                f"must be mlp, cnn or a mapping with a type, got {model!r}", path="objective.model"
-            )
-        for key in ("epochs", "loss", "amp", "seed"):
-            if spec.get(key) is not None:
-                fixed[key] = spec[key]
-        stopping = spec.get("early_stopping")
-        if isinstance(stopping, Mapping):
-            unknown = set(stopping) - {"patience", "min_delta"}
-            if unknown:
-                raise ConfigError(
-                    f"unknown key {sorted(unknown)[0]!r}; allowed: patience, min_delta",
-                    path="objective.early_stopping",
-                )
-            fixed.update(stopping)
-        elif isinstance(stopping, int) and not isinstance(stopping, bool):
-            fixed["patience"] = stopping
-        elif stopping not in (None, False):
-            raise ConfigError(
-                f"must be {{patience: N, min_delta: x}} or false, got {stopping!r}",
-                path="objective.early_stopping",
-            )
-        params = spec.get("params") or {}
-        if not isinstance(params, Mapping):
-            raise ConfigError(
-                f"must be a mapping of knob values, got {params!r}", path="objective.params"
-            )
-        fixed.update(params)
-        return fixed
-
     def config(self, params: Mapping[str, Any]) -> Any:
         """The :class:`~hpsearch.training.TrainConfig` for ``params`` (trial params win)."""
         return _training().resolve_knobs((self._fixed, "objective"), (dict(params), "params"))
@@ -306,8 +291,19 @@ class TorchObjective(Objective):
             max_batches=self.max_batches,
             **self._resume_hooks(trial),
         )
-        if trial is not None and trial.directory is not None and self.checkpoint:
-            self._save(result, cfg, params, shape, trial.directory)
+        out_dir = trial.directory if trial is not None else None
+        if out_dir is not None and self.checkpoint:
+            self._save(result, cfg, params, shape, out_dir)
+        if cfg.quantize != "none" or self._wants_compression:
+            meta = {**self._meta(cfg, params, shape, self.data.folds[0]), "fold": 0}
+            meta["epoch"] = result.best_epoch
+            fmt = self.checkpoint if isinstance(self.checkpoint, str) else "auto"
+            where = out_dir if self.checkpoint else None
+            result.metrics.update(
+                compression_metrics(result, cfg, self.data, shape, meta, where, fmt=fmt)
+            )
+        if out_dir is not None and self.predictions is not None:
+            save_torch_predictions(self.predictions, result, self.data, out_dir)
         metrics = {k: v for k, v in result.metrics.items() if k in self.extra}
         for name, source in self._sources.items():
             metrics[name] = result.metrics[source]
@@ -409,7 +405,3 @@ def _opt_int(value: Any, key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"must be a positive integer, got {value!r}", path=f"objective.{key}")
     return value
-
-
-def _folder(path: Any) -> str | None:
-    return None if path is None else str(path)

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from hpsearch._version import __version__
-from hpsearch.report import _data, _figures
+from hpsearch.report import _data, _ensemble, _figures
 from hpsearch.report._assets import APP_JS, CSS
 
 __all__ = ["csp_hash", "embed_json", "render"]
@@ -294,6 +294,7 @@ def _sweep_html(page: _Page, record: Any, idx: int) -> str:
     if curves is not None:
         parts.append("<h3>Learning curves</h3>")
         parts.append(page.figure(f"{key}_curves", curves))
+    parts.append(_ensemble.ensemble_html(page, record, key))  # "" without ensemble.yaml
     parts.append("<h3>Trials</h3>")
     parts.append(_table_html(record, idx, summary.best_number))
     parts.append("</section>")

@@ -21,9 +21,10 @@ from hpsearch.storage._outputs import (
 )
 from hpsearch.storage._repair import RepairReport, repair_journal, repair_sweep
 from hpsearch.storage._result import SweepResult, open_sweep
-from hpsearch.storage._table import intermediate_table, trials_table, value_columns
+from hpsearch.storage._table import METRICS_ATTR, intermediate_table, trials_table, value_columns
 
 __all__ = [
+    "METRICS_ATTR",
     "Recovery",
     "RepairReport",
     "Retry",

@@ -8,6 +8,9 @@ Layout::
     DIR/trials.csv       the trial table          DIR/best.yaml    the best config(s)
     DIR/report.html      the report               DIR/logs/        tracebacks of failed trials
     DIR/trials/<n>/      each trial's own folder  DIR/.lock        held by the running driver
+    DIR/predictions/     the row index of stored out-of-fold predictions (``ensemble:``)
+    DIR/ensemble.yaml    the ensemble ``hpsearch ensemble`` built
+    DIR/final_ensemble/  its members trained on all the data (``retrain --ensemble``)
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ class SweepDirectory:
     LOGS_DIR = "logs"
     TRIALS_DIR = "trials"
     CHECKPOINT_DIR = "checkpoint"
+    PREDICTIONS_DIR = "predictions"  # = hpsearch.objectives._oof_index.INDEX_DIR (tested)
+    ENSEMBLE_FILE = "ensemble.yaml"
+    ENSEMBLE_MODEL_DIR = "final_ensemble"
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -84,6 +90,18 @@ class SweepDirectory:
     @property
     def logs_dir(self) -> Path:
         return self.path / self.LOGS_DIR
+
+    @property
+    def predictions_dir(self) -> Path:
+        return self.path / self.PREDICTIONS_DIR
+
+    @property
+    def ensemble_file(self) -> Path:
+        return self.path / self.ENSEMBLE_FILE
+
+    @property
+    def ensemble_model_dir(self) -> Path:
+        return self.path / self.ENSEMBLE_MODEL_DIR
 
     def trial_dir(self, number: int) -> Path:
         """Trial ``number``'s own folder (checkpoints, predictions, program logs)."""

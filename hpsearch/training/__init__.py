@@ -6,6 +6,11 @@ This package imports torch; nothing outside it imports this package at import ti
 """
 
 from hpsearch.training._checkpoint import load_checkpoint, load_model, save_checkpoint
+from hpsearch.training._compress import (
+    compression_metric_names,
+    compression_metrics,
+    load_compressed,
+)
 from hpsearch.training._data import PreparedData, amp_dtype, parse_validation, select_device
 from hpsearch.training._knobs import KNOB_NAMES, TrainConfig, resolve_knobs
 from hpsearch.training._metrics import compute_metrics
@@ -21,9 +26,12 @@ __all__ = [
     "TrainResult",
     "amp_dtype",
     "build_model",
+    "compression_metric_names",
+    "compression_metrics",
     "compute_metrics",
     "count_parameters",
     "load_checkpoint",
+    "load_compressed",
     "load_model",
     "lr_at",
     "make_loss",

@@ -126,6 +126,7 @@ class Fold:
     x_std: np.ndarray
     y_mean: float = 0.0
     y_std: float = 1.0
+    val_index: np.ndarray | None = None  # dataset rows of the validation part
 
 
 @dataclass
@@ -152,7 +153,7 @@ def _standardize(
         y_std = float(y[train].std()) or 1.0
         y_out = (y - y_mean) / y_std
     Xs = ((X - mean) / std).astype(np.float32)
-    return Fold(Xs[train], y_out[train], Xs[val], y_out[val], mean, std, y_mean, y_std)
+    return Fold(Xs[train], y_out[train], Xs[val], y_out[val], mean, std, y_mean, y_std, val)
 
 
 @dataclass

@@ -51,6 +51,9 @@ loss               auto           auto | cross_entropy | mse | huber (auto: by t
 huber_delta        1.0            Huber loss delta
 amp                none           none | bf16 | fp16 autocast (CUDA only; ignored on CPU)
 seed               0              seeds weights, shuffling and noise
+quantize           none           none | dynamic_int8 | fp16: post-training compression of the
+                                  trained model, judged by size_mb, latency_ms and
+                                  compressed_<metric> (see ``_compress``)
 =================  =============  ===========================================================
 """
 
@@ -88,6 +91,7 @@ SCHEDULES = (
 ACTIVATIONS = ("relu", "gelu", "tanh", "silu", "leaky_relu", "elu")
 LOSSES = ("auto", "cross_entropy", "mse", "huber")
 AMP_MODES = ("none", "bf16", "fp16")
+QUANTIZE_MODES = ("none", "dynamic_int8", "fp16")  # hpsearch.training._compress
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "model": ("mlp", "cnn"),
@@ -99,6 +103,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "pooling": ("max", "avg", "none"),
     "loss": LOSSES,
     "amp": AMP_MODES,
+    "quantize": QUANTIZE_MODES,
 }
 _POSITIVE = {
     "lr",
@@ -174,6 +179,7 @@ class TrainConfig:
     huber_delta: float = 1.0
     amp: str = "none"
     seed: int = 0
+    quantize: str = "none"
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:

@@ -3,7 +3,8 @@
 Classification: ``accuracy``, ``f1`` (macro), ``precision`` (macro), ``recall`` (macro),
 ``log_loss``. Regression (in the target's original units): ``mse``, ``rmse``, ``mae``, ``r2``.
 Both: ``val_loss`` (the training loss on the validation part). Cost metrics, computed once per
-trial: ``n_params``, ``train_time_s``, ``latency_ms`` (inference time per example, batched).
+trial: ``n_params``, ``train_time_s``, ``latency_ms`` (one batch-1 forward pass on the CPU, median
+of warm repeats, of the model as deployed: after ``quantize`` when that knob is set).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from optuna.exceptions import TrialPruned
 from torch import nn
 
 from hpsearch.errors import ConfigError
+from hpsearch.training._compress import cpu_latency_ms
 from hpsearch.training._data import PreparedData, TensorFold, amp_dtype
 from hpsearch.training._knobs import TrainConfig
 from hpsearch.training._metrics import compute_metrics, improved
@@ -56,6 +57,7 @@ class TrainResult:
     stopped_early: bool
     history: list[dict[str, float]] = field(default_factory=list)
     models: list[nn.Module] = field(default_factory=list)
+    val_outputs: list[np.ndarray] = field(default_factory=list)  # best epoch, per fold
 
 
 def seed_everything(seed: int, *, deterministic: bool = False) -> None:
@@ -192,33 +194,6 @@ def predict(
         for start in range(0, X.shape[0], EVAL_CHUNK):
             outs.append(model(X[start : start + EVAL_CHUNK].view(-1, *shape)).float())
     return torch.cat(outs) if outs else torch.empty(0)
-
-
-def measure_latency_ms(
-    model: nn.Module,
-    X: torch.Tensor,
-    shape: Sequence[int],
-    *,
-    amp: torch.dtype | None = None,
-    batch: int = 256,
-    repeats: int = 5,
-) -> float:
-    """Median inference time per example (ms) over ``repeats`` batched forward passes."""
-    x = X[:batch]
-    if x.shape[0] == 0:
-        return math.nan
-    cuda = x.is_cuda
-    predict(model, x, shape, amp=amp)  # warm-up
-    times = []
-    for _ in range(repeats):
-        if cuda:
-            torch.cuda.synchronize(x.device)
-        start = time.perf_counter()
-        predict(model, x, shape, amp=amp)
-        if cuda:
-            torch.cuda.synchronize(x.device)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1000.0 / x.shape[0]
 
 
 def train(
@@ -386,8 +361,11 @@ def train(
     metrics.update(
         n_params=float(count_parameters(first.model)),
         train_time_s=train_time,
-        latency_ms=measure_latency_ms(first.model, bench_x, shape, amp=dtype),
+        latency_ms=cpu_latency_ms(first.model, bench_x[:1].view(1, *shape)),
         best_epoch=float(best_epoch),
         epochs_run=float(epochs_run),
     )
-    return TrainResult(metrics, best_epoch, epochs_run, stopped, history, [r.model for r in runs])
+    outputs = [r.best_outputs for r in runs if r.best_outputs is not None] if has_val else []
+    return TrainResult(
+        metrics, best_epoch, epochs_run, stopped, history, [r.model for r in runs], outputs
+    )
