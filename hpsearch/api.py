@@ -157,4 +157,4 @@ def build_ensemble(
         >>> # result = hpsearch.build_ensemble("runs/svm-digits", size=25)
         >>> # result.nested.mean, result.best_single_nested.mean, result.weights
     """
-    return _build_ensemble(directory, size=size, method=method, seed=seed)
+    return _build_ensemble(Path(directory), size=size, method=method, seed=seed)

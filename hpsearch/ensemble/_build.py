@@ -189,7 +189,7 @@ def _evaluate(
     )
     members = [
         _member(pool, j, float(weights[j]), float(singles[j]))
-        for j in sorted(np.flatnonzero(weights), key=lambda j: (-weights[j], j))
+        for j in sorted(np.flatnonzero(weights).tolist(), key=lambda j: (-weights[j], j))
     ]
     return EnsembleResult(
         directory=pool.directory,

@@ -176,7 +176,7 @@ def load_model(
             file=str(manifest_path),
         )
     classes = None if manifest.get("classes") is None else np.asarray(manifest["classes"])
-    members = []
+    members: list[tuple[float, Any]] = []
     for entry in manifest["members"]:
         file = folder / entry["file"]
         if manifest["kind"] == "torch":

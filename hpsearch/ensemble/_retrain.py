@@ -12,6 +12,7 @@ data stays the ``nested`` score of ``ensemble.yaml``, copied as ``expected``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def _sweep_objective(directory: Path) -> tuple[Any, SweepConfig, str]:
     """The sweep's objective, built as its workers built it; its config and its type."""
     sweep = SweepDirectory(directory)
     config = sweep.read_config()
-    spec = config.objective or {}
+    spec: Mapping[str, Any] = config.objective or {}
     kind = spec.get("type")
     if kind not in ("sklearn", "torch"):
         raise ConfigError(
@@ -94,7 +95,7 @@ def retrain_ensemble(
         "members": entries,
         "expected": {"nested": doc.get("nested"), "in_sample": doc.get("in_sample")},
         "source_run": str(directory),
-        "dataset": str((config.objective or {}).get("dataset")),
+        "dataset": str(config.objective.get("dataset") if config.objective else None),
     }
     model = EnsembleModel(members, task=task, classes=classes, manifest=manifest)
     manifest["fit_score"] = model.score(dataset.X, dataset.y)

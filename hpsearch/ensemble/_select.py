@@ -121,7 +121,7 @@ def stack_nnls(
     order = rank_candidates(predictions, y, metric)[: max(1, k)]
     chosen = np.asarray(predictions[order], dtype=np.float64)
     if metric.task == "classification":
-        target = np.zeros(chosen.shape[1:])
+        target: np.ndarray = np.zeros(chosen.shape[1:])
         target[np.arange(len(y)), y] = 1.0
     else:
         target = np.asarray(y, dtype=np.float64).reshape(-1, 1)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, cast
 
 from hpsearch._processes import kill_tree
 from hpsearch.errors import ObjectiveError
@@ -258,9 +258,10 @@ class ProcessExecutor(Executor):
         ready = wait(list(by_conn), timeout=wait_for)
         for conn in ready:
             worker = by_conn[conn]
+            pipe = cast(Connection, conn)
             try:
-                while conn.poll():
-                    events.extend(self._handle(worker, conn.recv()))
+                while pipe.poll():
+                    events.extend(self._handle(worker, pipe.recv()))
             except (EOFError, OSError):
                 code = worker.process.exitcode
                 worker.process.join(timeout=1)

@@ -21,11 +21,12 @@ def tune_domain(dim: Dimension) -> Any:
             return tune.quniform(dim.low, dim.high, dim.step)
         return tune.loguniform(dim.low, dim.high) if dim.log else tune.uniform(dim.low, dim.high)
     if isinstance(dim, Int):
+        low, high, step = dim.int_range
         if dim.log:
-            return tune.lograndint(dim.low, dim.high + 1)
-        if dim.step != 1:
-            return tune.qrandint(dim.low, dim.high, dim.step)
-        return tune.randint(dim.low, dim.high + 1)
+            return tune.lograndint(low, high + 1)
+        if step != 1:
+            return tune.qrandint(low, high, step)
+        return tune.randint(low, high + 1)
     if isinstance(dim, Categorical):
         return tune.choice(dim.grid_values())
     assert isinstance(dim, Constant)

@@ -104,7 +104,7 @@ class CommandObjective(Objective):
     @classmethod
     def check(cls, config: SweepConfig) -> None:
         super().check(config)
-        block = config.objective or {}
+        block: Mapping[str, Any] = config.objective or {}
         if "command" not in block and "program" not in block:
             raise ConfigError("missing: give command (a list) or program", path="objective.command")
 

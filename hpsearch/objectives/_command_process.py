@@ -122,7 +122,12 @@ def _follow(
     timed_out = threading.Event()
     timer = None
     if timeout is not None:
-        timer = threading.Timer(timeout, lambda: (timed_out.set(), stop_group(proc)))
+
+        def expire() -> None:
+            timed_out.set()
+            stop_group(proc)
+
+        timer = threading.Timer(timeout, expire)
         timer.daemon = True
         timer.start()
     try:

@@ -236,7 +236,7 @@ METRICS: dict[str, PredictionMetric] = {
                 what if avg == "binary" else f"{what}_{avg}",
                 "maximize",
                 _C,
-                lambda y, s, a=avg, w=what: _prf(y, s, a, w),
+                lambda y, s, a=avg, w=what: _prf(y, s, a, w),  # type: ignore[misc]
             )
             for what in ("f1", "precision", "recall")
             for avg in ("binary", "macro", "micro", "weighted")

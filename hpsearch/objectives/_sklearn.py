@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -111,7 +111,8 @@ class SklearnObjective(Objective):
     def default_metrics(cls, config: SweepConfig) -> tuple[Metric, ...] | None:
         """Without ``metric:``, maximize the first scorer (scikit-learn scores: larger is
         better)."""
-        scoring = (config.objective or {}).get("scoring") or "score"
+        block: Mapping[str, Any] = config.objective or {}
+        scoring = block.get("scoring") or "score"
         first = scoring[0] if isinstance(scoring, list) and scoring else scoring
         return (Metric(str(first), "maximize"),)
 
@@ -137,7 +138,7 @@ class SklearnObjective(Objective):
             return rule, goals, f"fold racing: {rule.rule} rule on {config.metrics[0].name}"
         scoring = spec.get("scoring")
         estimable = {config.metrics[0].name, FIT_TIME}
-        estimable |= set(scoring if isinstance(scoring, list) else [scoring])
+        estimable |= {str(s) for s in (scoring if isinstance(scoring, list) else [scoring])}
         blind = [m for m in goals if m not in estimable]
         if blind:
             why = f"{blind[0]!r} is known only after the last fold"
@@ -170,7 +171,7 @@ class SklearnObjective(Objective):
         self.metric = config.metrics[0]
         self.estimator = self._build_estimator(spec.get("estimator"), spec.get("params"))
         self.dataset = load_dataset(
-            spec.get("dataset"),
+            cast(str, spec.get("dataset")),  # checked by load_dataset itself
             target=spec.get("target"),
             base_dir=str(Path(base_dir)) if base_dir else None,
             groups=spec.get("groups"),

@@ -263,7 +263,7 @@ class TorchObjective(Objective):
 
     def input_shape(self, cfg: Any) -> tuple[int, ...]:
         image_shape = _training()._models.image_shape
-        given = self.model_spec.get("input_shape")
+        given = (self.model_spec or {}).get("input_shape")
         if cfg.model == "cnn" or (self.factory is not None and given is not None):
             return image_shape(self.data.n_features, given)
         return (self.data.n_features,)

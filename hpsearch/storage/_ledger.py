@@ -23,9 +23,16 @@ from hpsearch.storage._journal import SweepJournal
 from hpsearch.storage._table import ATTEMPT_ATTR, ERROR_ATTR, LOST_ATTR, METRICS_ATTR
 from hpsearch.trial import NEEDS_RETRY_ATTR, RETRY_OF_ATTR, TrialState
 
-__all__ = ["Recovery", "Retry", "TrialLedger"]
+__all__ = ["NEEDS_RETRY_ATTR", "Recovery", "Retry", "TrialLedger"]
 
 INTERRUPTED = "interrupted: the sweep stopped while it ran"
+
+
+def _direction(goal: str) -> optuna.study.StudyDirection:
+    maximize = goal in ("maximize", optuna.study.StudyDirection.MAXIMIZE)
+    return (
+        optuna.study.StudyDirection.MAXIMIZE if maximize else optuna.study.StudyDirection.MINIMIZE
+    )
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ class TrialLedger:
                 storage=storage,
                 sampler=sampler,
                 pruner=pruner,
-                directions=list(directions),
+                directions=[_direction(d) for d in directions],
                 load_if_exists=True,
             )
         found = [d.name.lower() for d in study.directions]

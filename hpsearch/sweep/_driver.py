@@ -13,6 +13,7 @@ import json
 import math
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import optuna
@@ -345,7 +346,7 @@ class SweepDriver:
             running=len(self.running),
         )
 
-    def _meets_target(self, metrics: dict[str, float]) -> bool:
+    def _meets_target(self, metrics: Mapping[str, float]) -> bool:
         """Whether ``metrics`` reach the ``target`` of every metric that has one."""
         targets = [m for m in self.config.metrics if m.target is not None]
         return bool(targets) and all(
@@ -361,7 +362,7 @@ class SweepDriver:
         log.write_text(header + text, encoding="utf-8")
 
     # -- progress text --------------------------------------------------------------------
-    def _improve_best(self, metrics: dict[str, float]) -> None:
+    def _improve_best(self, metrics: Mapping[str, float]) -> None:
         if self.config.is_multi_objective:
             self._best_text = self._study_best()
             return

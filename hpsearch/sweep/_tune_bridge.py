@@ -224,7 +224,8 @@ class _StrategySearcher(Searcher):
     def set_search_properties(self, metric: Any, mode: Any, config: Any, **spec: Any) -> bool:
         return True
 
-    def suggest(self, trial_id: str) -> dict[str, Any] | str | None:
+    # Tune also takes the string Searcher.FINISHED, which its annotation leaves out
+    def suggest(self, trial_id: str) -> dict[str, Any] | str | None:  # type: ignore[override]
         return self.bridge.suggest(trial_id)
 
     def on_trial_complete(self, trial_id: str, result: Any = None, error: bool = False) -> None:
@@ -241,7 +242,7 @@ class _PrunerScheduler(FIFOScheduler):
     """Tune's scheduler: hpsearch's pruner, with the same verdicts as under the driver."""
 
     def __init__(self, bridge: TuneBridge) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # Ray's FIFOScheduler is untyped
         self.bridge = bridge
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> str:
@@ -255,9 +256,11 @@ class _PBT(PopulationBasedTraining):
     def on_trial_add(self, tune_controller: Any, trial: Any) -> None:
         # PBT refuses a searcher only so that it is not told results of mutated configs; ours
         # proposes the starting population and is told each trial's final result
-        super().on_trial_add(_WithoutSearcher(tune_controller), trial)
+        super().on_trial_add(_WithoutSearcher(tune_controller), trial)  # type: ignore[arg-type]
 
-    def _get_new_config(self, trial: Any, trial_to_clone: Any) -> tuple[dict, dict]:
+    def _get_new_config(
+        self, trial: Any, trial_to_clone: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         config, operations = super()._get_new_config(trial, trial_to_clone)
         config[JOB_KEY] = trial.config[JOB_KEY]
         return config, operations
@@ -299,7 +302,9 @@ class _LedgerCallback(Callback):
             self.bridge.started[number] = time.monotonic()
             self.bridge.tune_trials[trial.trial_id] = trial
 
-    def on_trial_result(self, iteration: int, trials: Any, trial: Any, result: Any, **info: Any):
+    def on_trial_result(
+        self, iteration: int, trials: Any, trial: Any, result: Any, **info: Any
+    ) -> None:
         self.bridge.on_result(trial, result)
 
     def on_trial_complete(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:

@@ -114,7 +114,7 @@ def compressed_state(model: nn.Module, mode: str) -> dict[str, torch.Tensor]:
     quantized = _dynamic_linears(model)
     with _quiet():
         for name, module in quantized.items():
-            weight, bias = module._packed_params._weight_bias()
+            weight, bias = module._packed_params._weight_bias()  # type: ignore[union-attr,operator]
             state[f"{name}.weight_int8"] = weight.int_repr().contiguous()
             if weight.qscheme() in (torch.per_channel_affine, torch.per_channel_symmetric):
                 state[f"{name}.weight_scale"] = weight.q_per_channel_scales().double()
@@ -160,7 +160,7 @@ def restore(skeleton: nn.Module, state: Mapping[str, torch.Tensor], mode: str) -
                 weight = torch._make_per_tensor_quantized_tensor(
                     ints, float(scale[0]), int(zero[0])
                 )
-            module.set_weight_bias(weight, state.get(f"{name}.bias"))
+            module.set_weight_bias(weight, state.get(f"{name}.bias"))  # type: ignore[operator]
     return model.eval()
 
 
