@@ -111,6 +111,7 @@ class CommandObjective(Objective):
     def __init__(
         self, spec: Mapping[str, Any], config: SweepConfig, *, base_dir: str | None = None
     ) -> None:
+        # better whole: each option of the block read and checked in the order the docs list them
         super().__init__(spec, config, base_dir=base_dir)
         self.metric_names = config.metric_names
         program = spec.get("program")

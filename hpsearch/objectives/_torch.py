@@ -143,14 +143,14 @@ class TorchObjective(Objective):
             raise ConfigError(
                 f"must be classification or regression, got {task!r}", path="objective.task"
             )
-        _flag(spec.get("deterministic", False), "deterministic")
+        flag(spec.get("deterministic", False), "deterministic")
         if spec.get("checkpoint", True) not in (True, False, "safetensors", "pt"):
             raise ConfigError(
                 f"must be true, false, safetensors or pt, got {spec.get('checkpoint')!r}",
                 path="objective.checkpoint",
             )
         for key in ("max_batches", "num_workers"):
-            _opt_int(spec.get(key), key)
+            opt_int(spec.get(key), key)
         device = spec.get("device", "auto")
         if device is not None and not (
             isinstance(device, str)
@@ -164,6 +164,7 @@ class TorchObjective(Objective):
     def __init__(
         self, spec: Mapping[str, Any], config: SweepConfig, *, base_dir: str | None = None
     ) -> None:
+        # better whole: each option of the block read and checked in the order the docs list them
         training = _training()
         super().__init__(spec, config, base_dir=base_dir)
         self._fixed = fixed_knobs(self.spec)
@@ -391,17 +392,3 @@ def _knob(name: str) -> str:
     _canonical = _training()._knobs._canonical
 
     return _canonical(name, f"parameters.{name}")
-
-
-def _flag(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"must be true or false, got {value!r}", path=f"objective.{key}")
-    return value
-
-
-def _opt_int(value: Any, key: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"must be a positive integer, got {value!r}", path=f"objective.{key}")
-    return value

@@ -26,6 +26,7 @@ def describe_config(config: SweepConfig) -> str:
         ...     "a": {"type": "int", "low": 1, "high": 3}}})).splitlines()[0])
         x
     """
+    # better whole: one summary, line by line in the order validate prints it
     space = config.space
     lines = [config.name + (f"  ({config.source})" if config.source else "")]
     if config.description:
