@@ -34,7 +34,8 @@ trial raises ``optuna.TrialPruned``.
 A non-zero exit raises ``RuntimeError`` with the exit code and the last stderr lines; ``timeout:``
 kills the process group and raises ``TimeoutError``. Every program runs in its own session (process
 group), killed when the trial ends early, when the program exits (what it left running), when this
-process exits or gets SIGTERM, and (Linux) when this process dies. Output is saved to
+process exits or gets SIGTERM, and when this process dies, even by SIGKILL (a guard process
+kills the group; on Linux the program also gets the parent-death signal). Output is saved to
 ``stdout.log`` and ``stderr.log`` in the trial's folder when the sweep gives one. Nested parameter
 groups are passed with dotted names (``--optimizer.lr=0.01``), not as W&B's nested dicts.
 """
@@ -58,6 +59,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hpsearch._lifetime import guard_group
 from hpsearch.errors import ConfigError, did_you_mean
 
 __all__ = ["MACROS", "CommandObjective", "expand_command", "format_args"]
@@ -482,6 +484,7 @@ class CommandObjective:
             raise RuntimeError(f"cannot run {argv[0]!r}: {exc}") from None
         with _LIVE_LOCK:
             _LIVE_GROUPS.add(proc.pid)
+        guard = guard_group(proc.pid)  # the group dies with this process, however it ends
         stderr_tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
         threads = [
             threading.Thread(target=_drain, args=(proc.stderr, stderr_tail, logs[1]), daemon=True),
@@ -520,6 +523,7 @@ class CommandObjective:
                 timer.cancel()
             if proc.poll() is None:
                 _stop_group(proc, grace=0.5)
+            guard.release()
             threads[0].join(timeout=5)
             with _LIVE_LOCK:
                 _LIVE_GROUPS.discard(proc.pid)
