@@ -32,6 +32,7 @@ from hpsearch.execution._base import (
     Report,
     TrialJob,
 )
+from hpsearch.execution._ray_instance import owned_instance, release_instance
 from hpsearch.execution._worker import run_trial
 
 __all__ = [
@@ -92,6 +93,8 @@ def start_local_ray(
 ) -> None:
     """Start a fresh Ray instance on this machine: loopback only, no dashboard.
 
+    Nothing of the instance outlives this process, however it ends (see ``_ray_instance``).
+
     Example:
         >>> start_local_ray(num_cpus=2)  # doctest: +SKIP
     """
@@ -110,7 +113,7 @@ def start_local_ray(
     if resources:
         options["resources"] = dict(resources)
     options.update(kwargs)
-    with loopback_only():
+    with loopback_only(), owned_instance():
         ray.init(**options)
 
 
@@ -683,6 +686,7 @@ class RayExecutor(Executor):
             self._owns_ray = False
             with contextlib.suppress(Exception):
                 ray.shutdown()
+            release_instance()  # stops what of a private instance ray.shutdown() left
 
     def describe(self) -> str:
         where = self.address or os.environ.get("RAY_ADDRESS") or "local Ray"
