@@ -29,3 +29,9 @@ def troublesome(params):
     if mode == "hang":
         time.sleep(600)
     return params["x"]
+
+
+def sleepy_quadratic(params):
+    """A trial that lasts a second: long enough to be killed in the middle of."""
+    time.sleep(1.0)
+    return (params["x"] - 0.3) ** 2
