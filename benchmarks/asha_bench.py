@@ -17,8 +17,10 @@ import numpy as np
 import optuna
 
 import hpsearch
-from hpsearch.execution import TrialContext, TrialJob
+from hpsearch.config import ObjectiveConfig
 from hpsearch.objectives import build_objective
+from hpsearch.strategies import suggest
+from hpsearch.trial import Trial
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = ROOT / "search_spaces" / "mlp_digits.yaml"
@@ -36,7 +38,7 @@ class _OptunaChannel:
 
 
 def sweep(
-    space: hpsearch.Space, objective: Any, configs: list[dict[str, Any]], *, asha: bool
+    space: hpsearch.SweepConfig, objective: Any, configs: list[dict[str, Any]], *, asha: bool
 ) -> list[dict[str, Any]]:
     """Train ``configs`` in order; return per-trial (end time, state, value, epochs)."""
     pruner = (
@@ -48,13 +50,13 @@ def sweep(
         direction="maximize", pruner=pruner, sampler=optuna.samplers.RandomSampler(seed=0)
     )
     for params in configs:
-        study.enqueue_trial(space.encode(params))
+        study.enqueue_trial(space.space.encode(params))
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
 
     def run(trial: optuna.Trial) -> float:
-        params = space.suggest(trial)
-        ctx = TrialContext(TrialJob(trial.number, params), _OptunaChannel(trial))
+        params = suggest(trial, space.space)
+        ctx = Trial(trial.number, params, channel=_OptunaChannel(trial))
         try:
             value = objective(params, ctx)["accuracy"]
         except optuna.TrialPruned:
@@ -100,9 +102,11 @@ def main(argv: list[str] | None = None) -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = hpsearch.load_space(SPACE)
     if args.epochs:
-        space = space.replace(objective={**space.objective, "epochs": args.epochs})
+        space = space.replace(
+            objective=ObjectiveConfig("torch", {**space.objective.options, "epochs": args.epochs})
+        )
     objective = build_objective(space.objective, space)
-    warm = space.sample(np.random.default_rng(99))
+    warm = space.space.sample(np.random.default_rng(99))
     for name in ("sgd", "adam", "adamw", "rmsprop"):  # first use of each optimizer is slow
         objective({**warm, "optimizer": name, "epochs": 1})
     print(
@@ -119,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     per_seed = []
     for seed in args.seeds:
         rng = np.random.default_rng(seed)
-        configs = [space.sample(rng) for _ in range(args.trials)]
+        configs = [space.space.sample(rng) for _ in range(args.trials)]
         runs = {
             "full": sweep(space, objective, configs, asha=False),
             "asha": sweep(space, objective, configs, asha=True),

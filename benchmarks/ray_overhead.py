@@ -74,12 +74,13 @@ def tune_run(trials: int, *, reuse_actors: bool) -> tuple[float, float]:
     """Seconds per trial and setup seconds (none: Tune starts inside fit) for a Tune sweep."""
     from ray import tune
 
-    from hpsearch.space import load_space
+    from hpsearch import load_space
+    from hpsearch.execution import tune_param_space
 
     with tempfile.TemporaryDirectory() as tmp:
         tuner = tune.Tuner(
             _tune_trivial,
-            param_space=load_space(SPACE).to_tune(),
+            param_space=tune_param_space(load_space(SPACE).space),
             tune_config=tune.TuneConfig(
                 metric="loss", mode="min", num_samples=trials, reuse_actors=reuse_actors
             ),

@@ -16,15 +16,16 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from hpsearch import load_space
 from hpsearch.report import _data, _figures, write_report
-from hpsearch.space import load_space
-from hpsearch.storage import SweepRecord
+from hpsearch.storage import SweepResult
+from hpsearch.strategies import suggest
 
 TARGET_S = 10.0
 TARGET_MB = 10.0
 
 
-def make_record(n_trials: int, *, seed: int = 0) -> SweepRecord:
+def make_record(n_trials: int, *, seed: int = 0) -> SweepResult:
     """Two objectives, five params, about 10% pruned and 3% failed, 10 steps per trial."""
     space = load_space(
         {
@@ -52,7 +53,7 @@ def make_record(n_trials: int, *, seed: int = 0) -> SweepRecord:
     curves = []
     for _ in range(n_trials):
         trial = study.ask()
-        p = space.suggest(trial)
+        p = suggest(trial, space.space)
         acc = (
             0.95
             - 0.05 * abs(math.log10(p["lr"]) + 3)
@@ -85,7 +86,7 @@ def make_record(n_trials: int, *, seed: int = 0) -> SweepRecord:
             study.tell(trial, [acc, latency])
         else:
             study.tell(trial, state=state)
-    record = SweepRecord.from_study(study, space)
+    record = SweepResult.from_study(study, space)
     record.intermediate = pd.DataFrame(curves, columns=["number", "step", "value"])
     return record
 

@@ -1,25 +1,31 @@
 """The ``hpsearch`` command line: thin; each command maps to one public Python function.
 
 Exit codes: 0 success, 1 when every trial failed, 2 for bad input (one line, no traceback),
-130 when interrupted (the sweep stays resumable).
+3 when another driver is running the sweep, 130 when interrupted (the sweep stays resumable).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hpsearch.errors import ConfigError, ObjectiveError
+import yaml
+
+from hpsearch import api
+from hpsearch._version import __version__
+from hpsearch.errors import ConfigError, ObjectiveError, StudyDamagedError, SweepLockedError
+from hpsearch.report import write_report
+from hpsearch.storage import SweepDirectory, SweepResult, best_as, open_sweep, summary_frame
+from hpsearch.sweep import describe_config, print_summary, retrain
 
 __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from hpsearch._version import __version__
-
     parser = argparse.ArgumentParser(
         prog="hpsearch", description="Hyperparameter search from one space file."
     )
@@ -85,9 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(_COMMANDS[args.command](args) or 0)
-    except (ConfigError, ObjectiveError) as exc:
+    except (ConfigError, ObjectiveError, StudyDamagedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SweepLockedError as exc:
+        print(f"busy: {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print(
             "\ninterrupted: the sweep is saved; continue it with `hpsearch resume DIR`",
@@ -99,26 +108,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from hpsearch.space import load_space
-    from hpsearch.space._describe import describe_space
-
-    space = load_space(args.file)
-    print(describe_space(space))
+    print(describe_config(api.load_space(args.file)))
     return 0
 
 
 def _convert(args: argparse.Namespace) -> int:
-    import json
-
-    import yaml
-
-    from hpsearch.space import load_space
-
-    space = load_space(args.file)
+    config = api.load_space(args.file)
     if args.format == "json":
-        print(json.dumps(space.to_dict(), indent=2))
+        print(json.dumps(config.to_dict(), indent=2))
     else:
-        print(yaml.safe_dump(space.to_dict(), sort_keys=False, allow_unicode=True), end="")
+        print(yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True), end="")
     return 0
 
 
@@ -138,24 +137,16 @@ def _sweep_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hpsearch.sweep import run
-
-    if args.trials is not None and args.trials < 1:
-        raise ConfigError(f"--trials must be >= 1, got {args.trials}")
-    result = run(args.file, out=args.out, **_sweep_kwargs(args))
+    result = api.run(args.file, out=args.out, **_sweep_kwargs(args))
     return _finish(result, quiet=args.quiet)
 
 
 def _resume(args: argparse.Namespace) -> int:
-    from hpsearch.sweep import resume
-
-    result = resume(args.dir, **_sweep_kwargs(args))
+    result = api.resume(args.dir, **_sweep_kwargs(args))
     return _finish(result, quiet=args.quiet)
 
 
-def _finish(result: Any, *, quiet: bool) -> int:
-    from hpsearch.sweep._summary import print_summary
-
+def _finish(result: SweepResult, *, quiet: bool) -> int:
     if not quiet:
         print_summary(result)
     if (
@@ -163,9 +154,9 @@ def _finish(result: Any, *, quiet: bool) -> int:
         and result.n_complete == 0
         and not (result.trials["state"] == "PRUNED").any()
     ):
+        sweep = SweepDirectory(result.directory or ".")
         print(
-            f"error: every trial failed; see {result.directory / 'trials.csv'} and "
-            f"{result.directory / 'logs'}",
+            f"error: every trial failed; see {sweep.trials_file} and {sweep.logs_dir}",
             file=sys.stderr,
         )
         return 1
@@ -173,8 +164,6 @@ def _finish(result: Any, *, quiet: bool) -> int:
 
 
 def _best(args: argparse.Namespace) -> int:
-    from hpsearch.sweep._outputs import best_as
-
     print(best_as(args.dir, args.format), end="")
     return 0
 
@@ -182,16 +171,14 @@ def _best(args: argparse.Namespace) -> int:
 def _trials(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    path = Path(args.dir) / "trials.csv"
-    if not path.exists():
-        raise ConfigError(f"no trials.csv in {args.dir}", file=str(path))
-    table = pd.read_csv(path)
-    if args.top:
-        from hpsearch.space import load_space
-        from hpsearch.sweep._outputs import summary_frame
-
-        space = load_space(Path(args.dir) / "space.yaml")
-        table = summary_frame(table, list(space.metrics), top=args.top)
+    sweep = SweepDirectory(args.dir)
+    if args.top is not None and args.top < 1:
+        raise ConfigError(f"--top must be a positive number of trials, got {args.top}")
+    if not sweep.trials_file.exists():
+        raise ConfigError(f"no trials.csv in {args.dir}", file=str(sweep.trials_file))
+    table = pd.read_csv(sweep.trials_file)
+    if args.top is not None:
+        table = summary_frame(table, sweep.read_config().metrics, top=args.top)
     with pd.option_context(
         "display.max_rows", None, "display.max_columns", None, "display.width", 200
     ):
@@ -200,24 +187,19 @@ def _trials(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from hpsearch.report import write_report
-    from hpsearch.storage._load import load_record
-
-    records = [load_record(d) for d in args.dirs]
+    results = [open_sweep(d) for d in args.dirs]
     if args.output:
         output = Path(args.output)
     elif len(args.dirs) == 1:
-        output = Path(args.dirs[0]) / "report.html"
+        output = SweepDirectory(args.dirs[0]).report_file
     else:
         output = Path("report.html")
-    path = write_report(records, output, images=args.images)
+    path = write_report(results, output, images=args.images)
     print(f"wrote {path}")
     return 0
 
 
 def _retrain(args: argparse.Namespace) -> int:
-    from hpsearch.training import retrain
-
     path = retrain(args.dir, out=args.out)
     print(f"saved {path}")
     return 0

@@ -1,14 +1,30 @@
-"""The one exception type for bad configuration, and helpers to build clear messages."""
+"""The exceptions hpsearch raises, and a helper to build clear messages.
+
+Every error the package raises on purpose derives from :class:`HPSearchError`, so a caller can
+catch them all at once. Bad configuration is a :class:`ConfigError`, which is also a
+``ValueError``; the CLI prints it on one line and exits with code 2.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["ConfigError", "ObjectiveError", "did_you_mean"]
+__all__ = [
+    "ConfigError",
+    "HPSearchError",
+    "ObjectiveError",
+    "StudyDamagedError",
+    "SweepLockedError",
+    "did_you_mean",
+]
 
 
-class ConfigError(ValueError):
+class HPSearchError(Exception):
+    """Base class of every error hpsearch raises on purpose."""
+
+
+class ConfigError(HPSearchError, ValueError):
     """A search-space file, option or argument is invalid.
 
     ``str(err)`` is one line: ``file:line: key.path: what is wrong``; the parts that are
@@ -55,8 +71,16 @@ class ConfigError(ValueError):
         )
 
 
-class ObjectiveError(RuntimeError):
+class ObjectiveError(HPSearchError, RuntimeError):
     """An objective could not be built or run (import failed, dataset missing, ...)."""
+
+
+class SweepLockedError(HPSearchError, RuntimeError):
+    """Another driver holds the sweep directory (the CLI exits with code 3)."""
+
+
+class StudyDamagedError(HPSearchError, RuntimeError):
+    """A stored study has an unreadable record in its middle (the CLI exits with code 2)."""
 
 
 def did_you_mean(word: str, allowed: Iterable[str]) -> str:

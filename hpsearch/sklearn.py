@@ -13,9 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
-from sklearn.model_selection import check_cv, cross_val_score
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
 from sklearn.utils.metaestimators import available_if
+
+from hpsearch.api import load_space, run
+from hpsearch.config import Metric, SweepConfig
+from hpsearch.objectives import CrossValidation
+from hpsearch.space import Space
 
 __all__ = ["HPSearchCV"]
 
@@ -82,38 +88,26 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.timeout = timeout
         self.out = out
 
-    def _space(self) -> Any:
-        from hpsearch.space import Space, load_space
-
-        if isinstance(self.param_space, Space):
-            space = self.param_space
-        elif isinstance(self.param_space, Mapping) and "parameters" not in self.param_space:
-            space = load_space({"name": "hpsearchcv", "parameters": dict(self.param_space)})
-        else:
-            space = load_space(self.param_space)
-        return space.replace(
-            objective=None, metrics=(space.metrics[0].__class__("score", "maximize"),)
-        )
+    def _config(self) -> SweepConfig:
+        source = self.param_space
+        if isinstance(source, Space):
+            source = SweepConfig(source, name="hpsearchcv")
+        elif isinstance(source, Mapping) and "parameters" not in source:
+            source = {"name": "hpsearchcv", "parameters": dict(source)}
+        config = load_space(source)
+        return config.replace(objective=None, metrics=(Metric("score", "maximize"),))
 
     def fit(self, X: Any, y: Any = None, *, groups: Any = None) -> HPSearchCV:
         """Run the sweep, then refit the best config on all of ``X, y``."""
-        from sklearn.base import is_classifier
-
-        import hpsearch
-
-        space = self._space()
-        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        estimator, scoring = self.estimator, self.scoring
-
-        def objective(params: dict[str, Any]) -> dict[str, float]:
-            model = clone(estimator).set_params(**params)
-            scores = cross_val_score(model, X, y, groups=groups, cv=cv, scoring=scoring)
-            return {"score": float(np.mean(scores)), "score_std": float(np.std(scores))}
-
+        config = self._config()
+        splitter = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        folds = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y, groups)]
+        scorer = check_scoring(self.estimator, scoring=self.scoring)
+        cv = CrossValidation(self.estimator, X, y, folds, [("score", scorer)], metric="score")
         out = Path(self.out) if self.out else Path(tempfile.mkdtemp(prefix="hpsearchcv-"))
-        result = hpsearch.run(
-            space,
-            objective,
+        result = run(
+            config,
+            cv.score,
             strategy=self.strategy,
             trials=self.n_trials,
             timeout=self.timeout,
@@ -124,7 +118,7 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         )
         self.sweep_ = result
         self.n_trials_ = len(result.trials)
-        self.cv_results_ = self._cv_results(result.trials, space)
+        self.cv_results_ = self._cv_results(result.trials, config)
         if result.best_params is None:
             raise RuntimeError(f"every trial failed; see {out / 'trials.csv'}")
         self.best_params_ = result.best_params
@@ -138,16 +132,17 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         return self
 
     @staticmethod
-    def _cv_results(table: Any, space: Any) -> dict[str, np.ndarray]:
+    def _cv_results(table: Any, config: SweepConfig) -> dict[str, np.ndarray]:
         """``cv_results_`` from the shared trial table (one entry per trial)."""
+        names = config.space.names
         results: dict[str, Any] = {
             "number": table["number"].to_numpy(),
             "state": table["state"].to_numpy(),
         }
-        for name in space.names:
+        for name in names:
             results[f"param_{name}"] = table[f"param_{name}"].to_numpy(dtype=object)
         results["params"] = [
-            {n: row[f"param_{n}"] for n in space.names if row[f"param_{n}"] == row[f"param_{n}"]}
+            {n: row[f"param_{n}"] for n in names if row[f"param_{n}"] == row[f"param_{n}"]}
             for _, row in table.iterrows()
         ]
         score = table["value"].to_numpy(dtype=float)
@@ -177,7 +172,5 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         return self.best_estimator_.transform(X)
 
     def score(self, X: Any, y: Any = None) -> float:
-        from sklearn.metrics import check_scoring
-
         scorer = check_scoring(self.best_estimator_, scoring=self.scoring)
         return float(scorer(self.best_estimator_, X, y))

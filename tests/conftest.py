@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hpsearch._lifetime import become_subreaper
+from hpsearch._processes import become_subreaper
 from tests.processes import Proc, descendants, kill_all, wait_until_gone
 
 ROOT = Path(__file__).resolve().parents[1]

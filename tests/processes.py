@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hpsearch.execution._local import _children, kill_tree
+from hpsearch._processes import descendants as _descendant_pids
+from hpsearch._processes import kill_tree
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def running(pid: int) -> Proc | None:
 
 def descendants(root: int) -> list[Proc]:
     """The running descendants of ``root`` (children, their children, and so on)."""
-    return [p for p in map(running, _children(root)) if p is not None]
+    return [p for p in map(running, _descendant_pids(root)) if p is not None]
 
 
 def still_running(procs: Iterable[Proc]) -> list[Proc]:

@@ -79,6 +79,8 @@ def _optuna(kind: str) -> Callable[..., list[float]]:
     def run(problem: Problem, seed: int, n_trials: int, capped: bool = False) -> list[float]:
         import optuna
 
+        from hpsearch.strategies import suggest
+
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         space = _space(problem)
         with warnings.catch_warnings():
@@ -91,7 +93,7 @@ def _optuna(kind: str) -> Callable[..., list[float]]:
             values: list[float] = []
 
             def objective(trial: Any) -> float:
-                value = _safe(problem, space.suggest(trial))
+                value = _safe(problem, suggest(trial, space.space))
                 values.append(value)
                 return value  # nan: Optuna records the trial as FAILED
 
@@ -110,7 +112,7 @@ def _skopt_dimensions(problem: Problem) -> tuple[list[Any], list[Any]]:
     from hpsearch.space import Categorical, Float, Int
 
     dims, names = [], []
-    for d in _space(problem).searched:
+    for d in _space(problem).space.searched:
         if isinstance(d, Categorical):
             dims.append(skopt.space.Categorical(list(d.choices), name=d.name))
         elif isinstance(d, Int):
@@ -133,8 +135,8 @@ def _active(problem: Problem, flat: dict[str, Any]) -> dict[str, Any]:
     """Keep the parameters whose conditions hold (what hpsearch would hand a trial)."""
     space = _space(problem)
     params: dict[str, Any] = {}
-    for d in space.parameters:
-        if d.name in flat and space.is_active(d, params):
+    for d in space.space.parameters:
+        if d.name in flat and space.space.is_active(d, params):
             value = flat[d.name]
             params[d.name] = value.item() if isinstance(value, np.generic) else value
     return params
@@ -198,13 +200,13 @@ def param_distributions(problem: Problem) -> list[dict[str, Any]]:
     from hpsearch.space import Categorical
 
     space = _space(problem)
-    searched = space.searched
+    searched = space.space.searched
     parents = sorted({c.parent for d in searched for c in d.when})
     if not parents:
         return [{d.name: _scipy_distribution(d) for d in searched}]
-    if len(parents) > 1 or not isinstance(space[parents[0]], Categorical):
+    if len(parents) > 1 or not isinstance(space.space[parents[0]], Categorical):
         raise ValueError(f"{problem.name}: only one categorical parent is supported")
-    parent = space[parents[0]]
+    parent = space.space[parents[0]]
     branches = []
     for choice in parent.choices:
         given = {parent.name: choice}

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hpsearch.trial import TrialState
+
 __all__ = ["Executor", "Finished", "ObjectiveFactory", "Outcome", "Report", "TrialJob"]
 
 ObjectiveFactory = Callable[[], Callable[..., Any]]
@@ -23,21 +25,28 @@ ObjectiveFactory = Callable[[], Callable[..., Any]]
 
 @dataclass(frozen=True)
 class TrialJob:
-    """One trial to run: its number, params and limits."""
+    """One trial to run: its number, params, limits and folders.
+
+    ``directory`` is the trial's own folder; ``checkpoint_dir`` is the folder for resumable
+    state, shared by every attempt at the same params; ``resume_from`` is set when an earlier
+    attempt left a checkpoint there.
+    """
 
     number: int
     params: Mapping[str, Any]
     attempt: int = 0
     timeout: float | None = None
-    out_dir: str | None = None
+    directory: str | None = None
+    checkpoint_dir: str | None = None
+    resume_from: str | None = None
     resources: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a trial ended. ``state`` is COMPLETE, PRUNED or FAILED."""
+    """How a trial ended: COMPLETE, PRUNED or FAILED, with its metrics or its error."""
 
-    state: str
+    state: TrialState
     metrics: Mapping[str, float] = field(default_factory=dict)
     error: str = ""
     traceback: str = ""

@@ -15,18 +15,20 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from hpsearch._lifetime import (
+from hpsearch._processes import (
     Lifeline,
     LifelineEnd,
     die_with_parent,
     guard_group,
+    kill_tree,
     watch_lifeline,
 )
 from hpsearch.errors import ObjectiveError
 from hpsearch.execution._base import Executor, Finished, ObjectiveFactory, Outcome, Report, TrialJob
 from hpsearch.execution._worker import run_trial
+from hpsearch.trial import TrialState
 
-__all__ = ["ProcessExecutor", "ThreadExecutor", "kill_tree"]
+__all__ = ["ProcessExecutor", "ThreadExecutor", "gpu_for_worker"]
 
 
 # -- in-process ------------------------------------------------------------------------------
@@ -75,7 +77,7 @@ class ThreadExecutor(Executor):
                     self._objective, job, metric_names=self.metric_names, channel=channel
                 )
             except BaseException as exc:
-                outcome = Outcome("FAILED", error=f"{type(exc).__name__}: {exc}")
+                outcome = Outcome(TrialState.FAILED, error=f"{type(exc).__name__}: {exc}")
             self._events.put(Finished(job.number, outcome, "thread"))
 
     def submit(self, job: TrialJob) -> None:
@@ -297,7 +299,7 @@ class ProcessExecutor(Executor):
             self._pending.append(
                 Finished(
                     job.number,
-                    Outcome("FAILED", error=reason, duration_s=elapsed),
+                    Outcome(TrialState.FAILED, error=reason, duration_s=elapsed),
                     f"process-{worker.index}",
                 )
             )
@@ -381,36 +383,3 @@ class ProcessExecutor(Executor):
 
     def describe(self) -> str:
         return f"{self.slots} worker processes"
-
-
-def _children(pid: int) -> list[int]:
-    """Direct and indirect children of ``pid`` found through /proc (Linux)."""
-    parents: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode(errors="replace")
-        except OSError:
-            continue
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        parents.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL ``pid`` and every process descended from it (new sessions included)."""
-    victims = [pid, *_children(pid)]
-    for victim in victims:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(victim, signal.SIGKILL)

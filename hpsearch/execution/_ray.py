@@ -14,12 +14,10 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import queue
-import threading
 import time
 import warnings
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,311 +30,18 @@ from hpsearch.execution._base import (
     Report,
     TrialJob,
 )
-from hpsearch.execution._ray_instance import owned_instance, release_instance
-from hpsearch.execution._worker import run_trial
+from hpsearch.execution._ray_connect import (
+    BUILTIN_RESOURCES,
+    connect_ray,
+    import_ray,
+    parse_resources,
+    plan_slots,
+)
+from hpsearch.execution._ray_instance import release_instance
+from hpsearch.execution._ray_worker import TrialWorker
+from hpsearch.trial import TrialState
 
-__all__ = [
-    "RayExecutor",
-    "connect_ray",
-    "import_ray",
-    "loopback_only",
-    "plan_slots",
-    "start_local_ray",
-]
-
-_LOCAL_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
-_BUILTIN = {"cpu": "CPU", "gpu": "GPU"}
-
-
-def import_ray() -> Any:
-    """Import Ray, or explain how to install it."""
-    try:
-        import ray
-    except ImportError as exc:  # pragma: no cover - ray is installed in development
-        raise ConfigError(
-            "the ray executor needs Ray: pip install 'hpsearch[ray]'", path="executor"
-        ) from exc
-    return ray
-
-
-@contextlib.contextmanager
-def loopback_only() -> Iterator[None]:
-    """Make Ray processes started inside this block bind to 127.0.0.1 only.
-
-    Ray (2.60) binds its gRPC servers to the node's address, which on Linux is the machine's
-    network address; with this switch (Ray's own "no cluster" mode) the node address is the
-    loopback one. Also used by tests to start a simulated multi-node cluster on loopback.
-    """
-    import_ray()
-    from ray._private import ray_constants
-
-    saved_flag = ray_constants.ENABLE_RAY_CLUSTER
-    saved_env = os.environ.get(_LOCAL_ONLY_ENV)
-    ray_constants.ENABLE_RAY_CLUSTER = False
-    os.environ[_LOCAL_ONLY_ENV] = "0"
-    try:
-        yield
-    finally:
-        ray_constants.ENABLE_RAY_CLUSTER = saved_flag
-        if saved_env is None:
-            os.environ.pop(_LOCAL_ONLY_ENV, None)
-        else:
-            os.environ[_LOCAL_ONLY_ENV] = saved_env
-
-
-def start_local_ray(
-    *,
-    num_cpus: int | None = None,
-    num_gpus: int | None = None,
-    resources: Mapping[str, float] | None = None,
-    **kwargs: Any,
-) -> None:
-    """Start a fresh Ray instance on this machine: loopback only, no dashboard.
-
-    Nothing of the instance outlives this process, however it ends (see ``_ray_instance``).
-
-    Example:
-        >>> start_local_ray(num_cpus=2)  # doctest: +SKIP
-    """
-    ray = import_ray()
-    options: dict[str, Any] = {
-        "address": "local",
-        "include_dashboard": False,
-        "_node_ip_address": "127.0.0.1",
-        "logging_level": "WARNING",
-        "configure_logging": False,
-    }
-    if num_cpus is not None:
-        options["num_cpus"] = num_cpus
-    if num_gpus is not None:
-        options["num_gpus"] = num_gpus
-    if resources:
-        options["resources"] = dict(resources)
-    options.update(kwargs)
-    with loopback_only(), owned_instance():
-        ray.init(**options)
-
-
-def connect_ray(
-    address: str | None = None,
-    *,
-    num_cpus: int | None = None,
-    runtime_env: Mapping[str, Any] | None = None,
-) -> bool:
-    """Make sure this process is connected to Ray; returns True when it started the instance.
-
-    An existing connection is kept. Otherwise ``address`` (or ``RAY_ADDRESS``) is joined, and
-    without either a local instance is started with :func:`start_local_ray`.
-
-    Example:
-        >>> owns = connect_ray()  # doctest: +SKIP
-    """
-    ray = import_ray()
-    if ray.is_initialized():
-        return False
-    address = address or os.environ.get("RAY_ADDRESS")
-    if address:
-        options: dict[str, Any] = {"address": address, "logging_level": "WARNING"}
-        if runtime_env:
-            options["runtime_env"] = dict(runtime_env)
-        try:
-            ray.init(**options)
-        except (ConnectionError, RuntimeError) as exc:
-            raise ConfigError(
-                f"cannot reach a Ray cluster at {address!r}: {exc}", path="address"
-            ) from exc
-        return True
-    start_local_ray(num_cpus=num_cpus, runtime_env=dict(runtime_env) if runtime_env else None)
-    return True
-
-
-def _parse_resources(resources: Mapping[str, float] | None) -> dict[str, float]:
-    """Validate ``{cpu, gpu, <custom>}`` per trial; ``cpu`` defaults to 1."""
-    out: dict[str, float] = {"cpu": 1.0}
-    for key, raw in (resources or {}).items():
-        name = str(key)
-        if name.lower() in _BUILTIN:
-            name = name.lower()
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-            raise ConfigError(f"must be a number, got {raw!r}", path=f"resources.{name}")
-        if raw < 0:
-            raise ConfigError(f"must be >= 0, got {raw!r}", path=f"resources.{name}")
-        out[name] = float(raw)
-    gpu = out.get("gpu", 0.0)
-    if gpu > 1 and not gpu.is_integer():
-        raise ConfigError(
-            f"a trial takes a fraction of one GPU or whole GPUs, got {gpu:g}",
-            path="resources.gpu",
-        )
-    if not any(v > 0 for v in out.values()):
-        raise ConfigError("a trial must ask for some CPU or GPU, got none", path="resources")
-    return out
-
-
-def _ray_name(key: str) -> str:
-    return _BUILTIN.get(key, key)
-
-
-def plan_slots(nodes: Sequence[Mapping[str, float]], resources: Mapping[str, float]) -> int:
-    """How many trials asking ``resources`` fit on ``nodes`` (each a Ray resource dict).
-
-    Raises:
-        ConfigError: when no node can hold even one trial.
-
-    Example:
-        >>> plan_slots([{"CPU": 4.0, "GPU": 1.0}], {"cpu": 1, "gpu": 0.25})
-        4
-    """
-    total = 0
-    for node in nodes:
-        fits = [
-            math.floor(node.get(_ray_name(k), 0.0) / v + 1e-9)
-            for k, v in resources.items()
-            if v > 0
-        ]
-        total += min(fits) if fits else 0
-    if total > 0:
-        return total
-    for key, want in resources.items():
-        if want <= 0:
-            continue
-        largest = max((node.get(_ray_name(key), 0.0) for node in nodes), default=0.0)
-        if largest < want:
-            unit = {"cpu": "CPUs", "gpu": "GPUs"}.get(key, f"of resource {key!r}")
-            raise ConfigError(
-                f"a trial asks for {want:g} {unit} but no Ray node has that many "
-                f"(largest: {largest:g}, {len(nodes)} node(s)); lower it or add a bigger node",
-                path=f"resources.{key}",
-            )
-    raise ConfigError(
-        f"no Ray node has all of {dict(resources)} at once", path="resources"
-    )  # pragma: no cover - some single key always fails first
-
-
-# --------------------------------------------------------------------------- worker side
-
-
-class _Live:
-    """The trial an actor is running: its events out, verdicts in."""
-
-    __slots__ = ("events", "number", "values", "verdicts")
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-        self.events: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        self.verdicts: queue.SimpleQueue[bool] = queue.SimpleQueue()
-        self.values: dict[int, float] = {}
-
-
-class _ActorChannel:
-    """The :class:`~hpsearch.execution._worker.Channel` of a trial running in an actor."""
-
-    def __init__(self, live: _Live) -> None:
-        self._live = live
-
-    def report(self, step: int, value: float) -> None:
-        self._live.values[step] = value
-        self._live.events.put(("report", step, value))
-
-    def verdict(self, step: int) -> bool:
-        self._live.events.put(("verdict", step, self._live.values.get(step, math.nan)))
-        return self._live.verdicts.get()
-
-
-def _pick_device(gpu_ids: Sequence[Any]) -> str:
-    """``cuda:0`` when Ray gave this actor a GPU and torch can use it, else ``cpu``."""
-    if not gpu_ids:
-        return "cpu"
-    # torch.cuda needs a driver: skip importing torch (seconds) where there is none.
-    if not any(os.path.exists(p) for p in ("/dev/nvidiactl", "/proc/driver/nvidia", "/dev/kfd")):
-        return "cpu"
-    try:
-        import torch
-    except ImportError:
-        return "cpu"
-    return "cuda:0" if torch.cuda.is_available() else "cpu"
-
-
-class TrialWorker:
-    """A Ray actor body: builds the objective once, then runs one trial per :meth:`run` call."""
-
-    def __init__(self, factory: ObjectiveFactory, metric_names: Sequence[str]) -> None:
-        import ray
-
-        self._metric_names = tuple(metric_names)
-        self._error = ""
-        self._objective: Any = None
-        try:
-            self._objective = factory()
-        except Exception as exc:  # reported by ready()
-            lines = f"{type(exc).__name__}: {exc}".strip().splitlines()
-            self._error = (lines[0] if lines else type(exc).__name__)[:500]
-        context = ray.get_runtime_context()
-        gpu_ids = [str(g) for g in context.get_accelerator_ids().get("GPU", [])]
-        self._device = _pick_device(gpu_ids)
-        node_id = context.get_node_id()
-        self._info = {
-            "node_id": node_id,
-            "pid": os.getpid(),
-            "gpu_ids": gpu_ids,
-            "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
-            "device": self._device,
-            "worker": f"{node_id[:8]}/{os.getpid()}",
-            "error": self._error,
-        }
-        self._live: _Live | None = None
-        self._jobs: queue.SimpleQueue[tuple[TrialJob, _Live]] = queue.SimpleQueue()
-        threading.Thread(target=self._loop, name="hpsearch-trial", daemon=True).start()
-
-    def ready(self) -> dict[str, Any]:
-        return self._info
-
-    def _loop(self) -> None:
-        while True:
-            job, live = self._jobs.get()
-            try:
-                outcome = run_trial(
-                    self._objective,
-                    job,
-                    metric_names=self._metric_names,
-                    channel=_ActorChannel(live),
-                    device=self._device,
-                )
-            except BaseException as exc:  # KeyboardInterrupt and the like
-                outcome = Outcome("FAILED", error=f"{type(exc).__name__}: {exc}"[:500])
-            live.events.put(("done", outcome))
-
-    def run(self, job: TrialJob) -> Iterator[tuple[Any, ...]]:
-        """Yield ``("report", step, value, wants_verdict)`` items, then ``("done", outcome)``.
-
-        Every reported value is sent once with ``wants_verdict=False``; a ``should_prune()``
-        call sends the same step again with ``wants_verdict=True`` (the driver stores the
-        first and answers the second), as the local executors do.
-        """
-        if self._objective is None:
-            yield ("done", Outcome("FAILED", error=f"worker failed to start: {self._error}"))
-            return
-        live = _Live(job.number)
-        self._live = live
-        self._jobs.put((job, live))
-        while True:
-            item = live.events.get()
-            if item[0] == "report":
-                yield ("report", item[1], item[2], False)
-            elif item[0] == "verdict":
-                yield ("report", item[1], item[2], True)
-            else:
-                self._live = None
-                yield ("done", item[1])
-                return
-
-    def answer(self, number: int, prune: bool) -> None:
-        live = self._live
-        if live is not None and live.number == number:
-            live.verdicts.put(bool(prune))
-
-
-# --------------------------------------------------------------------------- driver side
+__all__ = ["RayExecutor"]
 
 
 @dataclass(eq=False)
@@ -396,7 +101,7 @@ class RayExecutor(Executor):
             raise ConfigError(f"must be > 0 seconds, got {trial_timeout!r}", path="trial_timeout")
         self.address = address
         self.workers = None if workers is None else int(workers)
-        self.resources = _parse_resources(resources)
+        self.resources = parse_resources(resources)
         self.metric_names = tuple(metric_names)
         self.trial_timeout = trial_timeout
         self.runtime_env = dict(runtime_env) if runtime_env else None
@@ -444,7 +149,7 @@ class RayExecutor(Executor):
                 stacklevel=2,
             )
         self.slots = min(self.workers or fit, fit)
-        custom = {k: v for k, v in self.resources.items() if k not in _BUILTIN and v > 0}
+        custom = {k: v for k, v in self.resources.items() if k not in BUILTIN_RESOURCES and v > 0}
         options: dict[str, Any] = {
             "num_cpus": self.resources.get("cpu", 0.0),
             "num_gpus": self.resources.get("gpu", 0.0),
@@ -571,7 +276,9 @@ class RayExecutor(Executor):
             if slot.job is not None and now >= slot.deadline:
                 limit = slot.deadline - slot.started
                 outcome = Outcome(
-                    "FAILED", error=f"timed out after {limit:g}s", duration_s=now - slot.started
+                    TrialState.FAILED,
+                    error=f"timed out after {limit:g}s",
+                    duration_s=now - slot.started,
                 )
                 self._finish(slot, outcome, events)
                 self._replace(slot)
@@ -581,7 +288,7 @@ class RayExecutor(Executor):
         reason = next((ln.strip() for ln in lines if "died because" in ln), "")
         reason = reason or (lines[0].strip() if lines else type(exc).__name__)
         outcome = Outcome(
-            "FAILED",
+            TrialState.FAILED,
             error=f"worker died ({slot.worker or 'ray actor'}): {type(exc).__name__}: {reason}"[
                 :500
             ],
@@ -613,7 +320,9 @@ class RayExecutor(Executor):
             except ray.exceptions.RayError as exc:
                 first = str(exc).strip().splitlines()
                 msg = first[0] if first else type(exc).__name__
-                self._finish(slot, Outcome("FAILED", error=f"ray error: {msg}"[:500]), events)
+                self._finish(
+                    slot, Outcome(TrialState.FAILED, error=f"ray error: {msg}"[:500]), events
+                )
                 self._replace(slot)
                 return
             if item[0] == "report":
@@ -663,7 +372,9 @@ class RayExecutor(Executor):
             return
         while self._queue:
             job = self._queue.popleft()
-            events.append(Finished(job.number, Outcome("FAILED", error="no Ray worker left")))
+            events.append(
+                Finished(job.number, Outcome(TrialState.FAILED, error="no Ray worker left"))
+            )
 
     def answer(self, number: int, prune: bool) -> None:
         slot = self._by_number.get(number)

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from hpsearch._lifetime import Guard
+from hpsearch._processes import Guard
 from hpsearch.execution._ray_reaper import MARK
 
 __all__ = ["owned_instance", "release_instance"]

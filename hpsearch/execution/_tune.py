@@ -21,12 +21,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hpsearch.config import PrunerConfig, SweepConfig
 from hpsearch.errors import ConfigError
 from hpsearch.execution._base import ObjectiveFactory, TrialJob
-from hpsearch.execution._ray import _parse_resources, connect_ray, import_ray
+from hpsearch.execution._ray_connect import connect_ray, import_ray, parse_resources
+from hpsearch.execution._tune_space import tune_param_space
 from hpsearch.execution._worker import run_trial
+from hpsearch.space import Space, flatten
+from hpsearch.trial import TrialState
 
-__all__ = ["TuneTrial", "run_with_tune"]
+__all__ = ["TuneTrial", "run_with_tune", "tune_scheduler"]
 
 _STATE_KEY = "hp_state"
 _STEP_KEY = "hp_step"
@@ -67,8 +71,6 @@ class _TuneChannel:
 
 
 def _flat_params(config: Mapping[str, Any]) -> dict[str, Any]:
-    from hpsearch.space._space import flatten
-
     return {k: v for k, v in flatten(config).items() if v is not None}
 
 
@@ -93,9 +95,9 @@ def _trainable(
     number = _trial_number(tune.get_context().get_trial_id())
     job = TrialJob(number, _flat_params(config))
     outcome = run_trial(objective, job, metric_names=metric_names, channel=_TuneChannel(metric))
-    if outcome.state == "FAILED":
+    if outcome.state is TrialState.FAILED:
         raise _TrialFailed(outcome.error)
-    final = {**outcome.metrics, _STATE_KEY: outcome.state}
+    final = {**outcome.metrics, _STATE_KEY: outcome.state.value}
     final.setdefault(metric, math.nan)
     tune.report(final)
 
@@ -121,7 +123,7 @@ def _intermediate(result: Any, metric: str) -> dict[int, float]:
 
 
 def run_with_tune(
-    space: Any,
+    space: Space | SweepConfig,
     objective_factory: ObjectiveFactory,
     *,
     trials: int,
@@ -140,7 +142,7 @@ def run_with_tune(
     """Run ``trials`` trials of ``space`` with Ray Tune; return each trial's outcome.
 
     Args:
-        space: a :class:`~hpsearch.space.Space`.
+        space: a :class:`~hpsearch.space.Space` (or a config: its space).
         objective_factory: builds the objective (once per Tune worker process).
         trials: how many trials (Tune's ``num_samples``).
         metric, mode: what Tune's scheduler optimizes (``"min"`` or ``"max"``).
@@ -159,6 +161,8 @@ def run_with_tune(
         ...                         scheduler=ASHAScheduler())  # doctest: +SKIP
         >>> [(params, state) for params, metrics, state in results]  # doctest: +SKIP
     """
+    if isinstance(space, SweepConfig):
+        space = space.space
     if mode not in ("min", "max"):
         raise ConfigError(f"mode must be 'min' or 'max', got {mode!r}", path="mode")
     if not isinstance(trials, int) or trials < 1:
@@ -166,7 +170,7 @@ def run_with_tune(
     names = tuple(metric_names or (metric,))
     if metric not in names:
         raise ConfigError(f"{metric!r} is not one of the metrics {list(names)}", path="metric")
-    per_trial = _parse_resources(resources)
+    per_trial = parse_resources(resources)
     import_ray()
     owns = connect_ray(address)
     from ray import tune
@@ -188,7 +192,7 @@ def run_with_tune(
     try:
         tuner = tune.Tuner(
             trainable,
-            param_space=space.to_tune(),
+            param_space=tune_param_space(space),
             tune_config=tune.TuneConfig(
                 metric=metric,
                 mode=mode,
@@ -235,3 +239,28 @@ def run_with_tune(
             import ray
 
             ray.shutdown()
+
+
+def tune_scheduler(pruner: PrunerConfig | None) -> Any:
+    """The Ray Tune scheduler for a ``pruner:`` block (``None`` -> Tune's FIFO default)."""
+    if pruner is None or pruner.type == "none":
+        return None
+    from ray.tune import schedulers
+
+    kind = pruner.type
+    eta = int(pruner.get("reduction_factor", 3))
+    if kind == "asha":
+        return schedulers.ASHAScheduler(
+            grace_period=int(pruner.get("min_resource", 1) or 1), reduction_factor=eta
+        )
+    if kind == "hyperband":
+        max_t = pruner.get("max_resource")
+        return schedulers.HyperBandScheduler(
+            max_t=int(max_t) if max_t else 81, reduction_factor=eta
+        )
+    if kind in ("median", "percentile"):
+        return schedulers.MedianStoppingRule(
+            grace_period=float(pruner.get("n_warmup_steps", 0)),
+            min_samples_required=int(pruner.get("n_startup_trials", 3)),
+        )
+    return None

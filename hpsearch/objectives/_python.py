@@ -14,8 +14,11 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from hpsearch.config import Option, Schema, SweepConfig
 from hpsearch.errors import ConfigError
+from hpsearch.objectives._base import Objective
 from hpsearch.objectives._datasets import import_object
+from hpsearch.trial import Trial, call_objective
 
 __all__ = ["PythonObjective"]
 
@@ -39,7 +42,7 @@ def _import_function(path: Any, base_dir: str | None) -> Callable[..., Any]:
     return function
 
 
-class PythonObjective:
+class PythonObjective(Objective):
     """Call a user function with a trial's params.
 
     Example:
@@ -50,9 +53,29 @@ class PythonObjective:
         1
     """
 
-    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None) -> None:
-        self.spec = dict(spec)
-        self.space = space
+    name = "python"
+    schema = Schema(
+        {
+            "function": Option("str", help="package.module:function"),
+            "kwargs": Option("mapping", help="extra keyword arguments"),
+        }
+    )
+    required = ("function",)
+
+    @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        super().check(config)
+        function = config.objective.get("function") if config.objective else None
+        if not (isinstance(function, str) and ":" in function):
+            raise ConfigError(
+                f"must look like package.module:function, got {function!r}",
+                path="objective.function",
+            )
+
+    def __init__(
+        self, spec: Mapping[str, Any], config: SweepConfig, *, base_dir: str | None = None
+    ) -> None:
+        super().__init__(spec, config, base_dir=base_dir)
         function = _import_function(spec.get("function"), base_dir)
         kwargs = spec.get("kwargs") or {}
         if not isinstance(kwargs, Mapping) or not all(isinstance(k, str) for k in kwargs):
@@ -62,9 +85,5 @@ class PythonObjective:
             )
         self.function = functools.partial(function, **kwargs) if kwargs else function
 
-    def __call__(self, params: Mapping[str, Any], trial: Any = None) -> Any:
-        from hpsearch.execution._worker import TrialContext, TrialJob, call_objective
-
-        if trial is None:
-            trial = TrialContext(TrialJob(number=0, params=dict(params)))
-        return call_objective(self.function, dict(params), trial)
+    def __call__(self, params: Mapping[str, Any], trial: Trial | None = None) -> Any:
+        return call_objective(self.function, dict(params), trial or Trial(params=params))

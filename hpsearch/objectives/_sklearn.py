@@ -26,147 +26,25 @@ have ``goal: maximize``; anything else is a configuration error.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hpsearch.config import Metric, Option, Schema, SweepConfig
 from hpsearch.errors import ConfigError, did_you_mean
-from hpsearch.objectives._datasets import Dataset, import_object, load_dataset
-from hpsearch.objectives._racing import FoldRace, RacingRule
+from hpsearch.objectives._base import Objective
+from hpsearch.objectives._cv import CrossValidation, set_params, sklearn_params
+from hpsearch.objectives._datasets import import_object, load_dataset
+from hpsearch.objectives._folds import make_folds
+from hpsearch.objectives._racing import RacingRule
+from hpsearch.trial import Trial
 
-__all__ = ["CV_TYPES", "SklearnObjective", "make_folds"]
-
-CV_TYPES = ("kfold", "stratified", "group", "timeseries")
-_CV_KEYS = ("type", "n_splits", "shuffle", "seed")
-Fold = tuple[np.ndarray, np.ndarray]
-
-
-def _param_name(name: str) -> str:
-    return name.replace(".", "__")
+__all__ = ["SklearnObjective"]
 
 
-def make_folds(
-    cv: Any,
-    dataset: Dataset,
-    *,
-    classifier: bool,
-    test_size: Any = None,
-    path: str = "objective.cv",
-) -> list[Fold]:
-    """The (train, test) index arrays a ``cv:`` value describes, computed once.
-
-    Example:
-        >>> from hpsearch.objectives._datasets import load_dataset
-        >>> folds = make_folds(3, load_dataset("sklearn:iris"), classifier=True)
-        >>> [len(test) for _, test in folds]
-        [50, 50, 50]
-    """
-    from sklearn import model_selection as ms
-
-    stratify = classifier and dataset.task == "classification"
-    if cv is None and test_size is not None:
-        if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or test_size <= 0:
-            raise ConfigError(
-                f"must be a fraction in (0, 1) or a number of samples, got {test_size!r}",
-                path="objective.test_size",
-            )
-        indices = np.arange(len(dataset.y))
-        try:
-            train, test = ms.train_test_split(
-                indices,
-                test_size=test_size,
-                random_state=0,
-                stratify=dataset.y if stratify else None,
-            )
-        except ValueError as exc:
-            raise ConfigError(str(exc), path="objective.test_size") from None
-        return [(np.sort(train), np.sort(test))]
-    if cv is None:
-        cv = 5
-    if isinstance(cv, Mapping):
-        for key in cv:
-            if key not in _CV_KEYS:
-                raise ConfigError(
-                    f"unknown key {key!r}{did_you_mean(str(key), _CV_KEYS)}; "
-                    f"allowed: {', '.join(_CV_KEYS)}",
-                    path=f"{path}.{key}",
-                )
-        kind = cv.get("type", "stratified" if stratify else "kfold")
-        n_splits = cv.get("n_splits", 5)
-        shuffle = cv.get("shuffle", kind in ("kfold", "stratified"))
-        seed = cv.get("seed", 0)
-        spec_path = f"{path}.n_splits"
-    else:
-        kind, n_splits, shuffle, seed, spec_path = (
-            "stratified" if stratify else "kfold",
-            cv,
-            True,
-            0,
-            path,
-        )
-    if kind not in CV_TYPES:
-        raise ConfigError(
-            f"unknown cv type {kind!r}{did_you_mean(str(kind), CV_TYPES)}; allowed: "
-            f"{', '.join(CV_TYPES)}",
-            path=f"{path}.type",
-        )
-    if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 2:
-        raise ConfigError(
-            f"must be an integer >= 2 (the number of folds), got {n_splits!r}", path=spec_path
-        )
-    if not isinstance(shuffle, bool):
-        raise ConfigError(f"must be true or false, got {shuffle!r}", path=f"{path}.shuffle")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise ConfigError(f"must be an integer, got {seed!r}", path=f"{path}.seed")
-    state = seed if shuffle else None
-    groups = None
-    if kind == "kfold":
-        splitter: Any = ms.KFold(n_splits, shuffle=shuffle, random_state=state)
-    elif kind == "stratified":
-        splitter = ms.StratifiedKFold(n_splits, shuffle=shuffle, random_state=state)
-    elif kind == "timeseries":
-        if shuffle:
-            raise ConfigError(
-                "a timeseries split keeps the order: shuffle must be false", path=f"{path}.shuffle"
-            )
-        splitter = ms.TimeSeriesSplit(n_splits)
-    else:
-        if dataset.groups is None:
-            raise ConfigError(
-                "group cross-validation needs group labels: give 'groups: <column>' "
-                "for a table, or return (X, y, groups) from a module:function "
-                "dataset",
-                path=f"{path}.type",
-            )
-        groups = dataset.groups
-        splitter = ms.GroupKFold(n_splits, shuffle=shuffle, random_state=state)
-    try:
-        return [
-            (np.asarray(tr), np.asarray(te))
-            for tr, te in splitter.split(dataset.X, dataset.y, groups)
-        ]
-    except ValueError as exc:
-        raise ConfigError(
-            f"cannot split {dataset.name or 'the dataset'} with {kind} cross-validation: {exc}",
-            path=path,
-        ) from None
-
-
-def _fit_score(
-    estimator: Any, X: np.ndarray, y: np.ndarray, fold: Fold, scorers: Sequence[tuple[str, Any]]
-) -> tuple[dict[str, float], float]:
-    train, test = fold
-    start = time.perf_counter()
-    estimator.fit(X[train], y[train])
-    fit_time = time.perf_counter() - start
-    scores = {name: float(scorer(estimator, X[test], y[test])) for name, scorer in scorers}
-    return scores, fit_time
-
-
-class SklearnObjective:
+class SklearnObjective(Objective):
     """Cross-validated score of a scikit-learn estimator for a trial's params.
 
     Example:
@@ -180,12 +58,38 @@ class SklearnObjective:
         0.97
     """
 
-    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None) -> None:
+    name = "sklearn"
+    schema = Schema(
+        {
+            "estimator": Option("str", help="import path of the estimator (or a factory)"),
+            "params": Option("mapping", help="fixed estimator params"),
+            "dataset": Option("any", help="sklearn:<name>, a table file or module:function"),
+            "target": Option("str", help="the target column of a table"),
+            "groups": Option("str", help="the group column (group cross-validation)"),
+            "cv": Option("any", help="folds (an int) or {type, n_splits, shuffle, seed}"),
+            "test_size": Option("float", low=0, open_low=True, help="one hold-out split"),
+            "scoring": Option("any", help="scorer name(s); the first is the metric"),
+            "racing": Option("any", help="fold racing: median, wilcoxon, none or a mapping"),
+            "n_jobs": Option("int", help="folds fitted at once (-1: all cores)"),
+        }
+    )
+    required = ("estimator", "dataset")
+
+    @classmethod
+    def default_metrics(cls, config: SweepConfig) -> tuple[Metric, ...] | None:
+        """Without ``metric:``, maximize the first scorer (scikit-learn scores: larger is
+        better)."""
+        scoring = (config.objective or {}).get("scoring") or "score"
+        first = scoring[0] if isinstance(scoring, list) and scoring else scoring
+        return (Metric(str(first), "maximize"),)
+
+    def __init__(
+        self, spec: Mapping[str, Any], config: SweepConfig, *, base_dir: str | None = None
+    ) -> None:
         from sklearn.base import is_classifier
 
-        self.spec = dict(spec)
-        self.space = space
-        self.metric = space.metrics[0]
+        super().__init__(spec, config, base_dir=base_dir)
+        self.metric = config.metrics[0]
         self.estimator = self._build_estimator(spec.get("estimator"), spec.get("params"))
         self.dataset = load_dataset(
             spec.get("dataset"),
@@ -206,10 +110,16 @@ class SklearnObjective:
                 f"must be a non-zero integer (-1: all cores), got {self.n_jobs!r}",
                 path="objective.n_jobs",
             )
-        self.race = FoldRace(
-            RacingRule.from_spec(spec.get("racing"), n_folds=len(self.folds)),
+        self.cv = CrossValidation(
+            self.estimator,
+            self.dataset.X,
+            self.dataset.y,
+            self.folds,
+            self.scorers,
+            metric=self.metric.name,
             goal=self.metric.goal,
-            n_folds=len(self.folds),
+            race=RacingRule.from_spec(spec.get("racing"), n_folds=len(self.folds)),
+            n_jobs=self.n_jobs,
         )
         self._check_params()
         self._check_metrics()
@@ -231,7 +141,7 @@ class SklearnObjective:
                 path="objective.params",
             )
         direct = {k: v for k, v in fixed.items() if "." not in k and "__" not in k}
-        nested = {_param_name(k): v for k, v in fixed.items() if k not in direct}
+        nested = sklearn_params({k: v for k, v in fixed.items() if k not in direct})
         if not callable(factory):
             raise ConfigError(f"{path} is not a class or function", path="objective.estimator")
         try:
@@ -247,7 +157,7 @@ class SklearnObjective:
                 path="objective.estimator",
             )
         if nested:
-            _set_params(estimator, nested, path="objective.params")
+            set_params(estimator, nested, path="objective.params")
         return estimator
 
     @staticmethod
@@ -279,16 +189,16 @@ class SklearnObjective:
         """Fail before any trial when a searched parameter is not one of the estimator's."""
         from sklearn.base import clone
 
-        params = self.space.sample(np.random.default_rng(0))
+        params = self.sweep_config.space.sample(np.random.default_rng(0))
         try:
-            clone(self.estimator).set_params(**{_param_name(k): v for k, v in params.items()})
+            clone(self.estimator).set_params(**sklearn_params(params))
         except ValueError as exc:
             known = list(self.estimator.get_params(deep=True))
             bad = next(
                 (
                     k
                     for k in params
-                    if _param_name(k).split("__")[0] not in {n.split("__")[0] for n in known}
+                    if k.replace(".", "__").split("__")[0] not in {n.split("__")[0] for n in known}
                 ),
                 None,
             )
@@ -307,7 +217,7 @@ class SklearnObjective:
 
     def _check_metrics(self) -> None:
         if self.metric.goal != "maximize":
-            where = "metric.goal" if len(self.space.metrics) == 1 else "metrics[0].goal"
+            where = "metric.goal" if len(self.sweep_config.metrics) == 1 else "metrics[0].goal"
             raise ConfigError(
                 f"scikit-learn scorers are greater-is-better (losses are negated, such as "
                 f"neg_mean_squared_error), so the metric {self.metric.name!r} of a sklearn "
@@ -315,7 +225,7 @@ class SklearnObjective:
                 path=where,
             )
         produced = self.produced()
-        for i, metric in enumerate(self.space.metrics[1:], start=1):
+        for i, metric in enumerate(self.sweep_config.metrics[1:], start=1):
             if metric.name not in produced:
                 raise ConfigError(
                     f"the sklearn objective does not produce {metric.name!r}; it "
@@ -324,71 +234,5 @@ class SklearnObjective:
                 )
 
     # -- running ------------------------------------------------------------------------------
-    def _fold_results(self, estimator: Any) -> Iterator[tuple[dict[str, float], float]]:
-        from sklearn.base import clone
-
-        X, y = self.dataset.X, self.dataset.y
-        if self.n_jobs in (None, 1):
-            for fold in self.folds:
-                yield _fit_score(clone(estimator), X, y, fold, self.scorers)
-            return
-        from joblib import Parallel, delayed, effective_n_jobs
-
-        batch = max(1, effective_n_jobs(self.n_jobs))
-        with Parallel(n_jobs=self.n_jobs) as parallel:
-            for start in range(0, len(self.folds), batch):
-                yield from parallel(
-                    delayed(_fit_score)(clone(estimator), X, y, fold, self.scorers)
-                    for fold in self.folds[start : start + batch]
-                )
-
-    def __call__(self, params: Mapping[str, Any], trial: Any = None) -> dict[str, float]:
-        from optuna import TrialPruned
-        from sklearn.base import clone
-
-        if trial is None:
-            from hpsearch.execution import TrialContext, TrialJob
-
-            trial = TrialContext(TrialJob(number=0, params=dict(params)))
-        estimator = clone(self.estimator)
-        _set_params(estimator, {_param_name(k): v for k, v in params.items()}, path="params")
-        name = self.metric.name
-        first = self.scorers[0][0]
-        scores: dict[str, list[float]] = {n: [] for n, _ in self.scorers}
-        fit_time = 0.0
-        n_folds = len(self.folds)
-        for k, (fold_scores, seconds) in enumerate(self._fold_results(estimator)):
-            for n, value in fold_scores.items():
-                scores[n].append(value)
-            fit_time += seconds
-            mean = float(np.mean(scores[first]))
-            trial.report(mean, k)
-            if k + 1 == n_folds:
-                break
-            stop = self.race.should_stop(scores[first])
-            if stop or trial.should_prune():
-                trial.set_user_attr("folds_run", k + 1)
-                trial.set_user_attr(f"{name}_partial", mean)
-                if stop:
-                    trial.set_user_attr("racing_stopped", 1)
-                raise TrialPruned(
-                    f"stopped after fold {k + 1} of {n_folds}{' by fold racing' if stop else ''}"
-                )
-        self.race.record(scores[first])
-        out = {
-            name: float(np.mean(scores[first])),
-            f"{name}_std": float(np.std(scores[first])),
-            "fit_time_s": fit_time,
-            "folds_run": float(len(scores[first])),
-        }
-        for n, _ in self.scorers[1:]:
-            out[n] = float(np.mean(scores[n]))
-            out[f"{n}_std"] = float(np.std(scores[n]))
-        return out
-
-
-def _set_params(estimator: Any, params: Mapping[str, Any], *, path: str) -> None:
-    try:
-        estimator.set_params(**params)
-    except ValueError as exc:
-        raise ConfigError(str(exc), path=path) from None
+    def __call__(self, params: Mapping[str, Any], trial: Trial | None = None) -> dict[str, float]:
+        return self.cv.score(params, trial)

@@ -36,36 +36,50 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from hpsearch.config import Option, Schema, SweepConfig
 from hpsearch.errors import ConfigError, did_you_mean
+from hpsearch.objectives._base import Objective
+from hpsearch.objectives._datasets import import_object, load_dataset
+from hpsearch.trial import Trial
 
 __all__ = ["TorchObjective"]
 
 _OTHER = ("val_loss", "best_epoch", "epochs_run")
 
 
-def _validation_metric_names(task: str) -> tuple[str, ...]:
-    from hpsearch.training._metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+def _training() -> ModuleType:
+    """The trainer package, imported when a torch objective is built (it imports torch,
+    seconds of start-up that no other objective should pay)."""
+    try:
+        import hpsearch.training
+    except ImportError:
+        raise ConfigError(
+            "the torch objective needs PyTorch: install hpsearch[torch]", path="objective.type"
+        ) from None
+    return hpsearch.training
 
-    return (*(REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS), "val_loss")
+
+def _validation_metric_names(task: str) -> tuple[str, ...]:
+    m = _training()._metrics
+    return (
+        *(m.REGRESSION_METRICS if task == "regression" else m.CLASSIFICATION_METRICS),
+        "val_loss",
+    )
 
 
 def _metric_names(task: str) -> tuple[str, ...]:
-    from hpsearch.training._metrics import (
-        CLASSIFICATION_METRICS,
-        COST_METRICS,
-        REGRESSION_METRICS,
-    )
-
+    m = _training()._metrics
     return (
-        *(REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS),
+        *(m.REGRESSION_METRICS if task == "regression" else m.CLASSIFICATION_METRICS),
         *_OTHER,
-        *COST_METRICS,
+        *m.COST_METRICS,
     )
 
 
-class TorchObjective:
+class TorchObjective(Objective):
     """Train a torch model per trial; data is loaded and split once per instance (worker).
 
     Example:
@@ -79,23 +93,39 @@ class TorchObjective:
         True
     """
 
-    def __init__(self, spec: Mapping[str, Any], space: Any, *, base_dir: str | None = None) -> None:
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            raise ConfigError(
-                "the torch objective needs PyTorch: install hpsearch[torch]", path="objective.type"
-            ) from None
-        from hpsearch.objectives._datasets import import_object, load_dataset
-        from hpsearch.training._data import PreparedData, parse_validation, select_device
-        from hpsearch.training._knobs import resolve_knobs
-        from hpsearch.training._metrics import ALIASES
+    name = "torch"
+    schema = Schema(
+        {
+            "task": Option("any"),
+            "dataset": Option("any"),
+            "target": Option("any"),
+            "model": Option("any"),
+            "factory": Option("any"),
+            "validation": Option("any"),
+            "epochs": Option("any"),
+            "device": Option("any"),
+            "deterministic": Option("any"),
+            "seed": Option("any"),
+            "metrics": Option("any"),
+            "loss": Option("any"),
+            "params": Option("any"),
+            "checkpoint": Option("any"),
+            "early_stopping": Option("any"),
+            "amp": Option("any"),
+            "max_batches": Option("any"),
+            "num_workers": Option("any"),
+        }
+    )
+    required = ("dataset",)
 
-        self.spec = dict(spec)
-        self.space = space
+    def __init__(
+        self, spec: Mapping[str, Any], config: SweepConfig, *, base_dir: str | None = None
+    ) -> None:
+        training = _training()
+        super().__init__(spec, config, base_dir=base_dir)
         self._fixed = self._fixed_knobs(self.spec)
-        self.defaults = resolve_knobs((self._fixed, "objective"))
-        for name in getattr(space, "names", []):  # every searched name must be a knob
+        self.defaults = training.resolve_knobs((self._fixed, "objective"))
+        for name in config.space.names:  # every searched name must be a knob
             _knob(name)
         self.model_spec = (
             self.spec.get("model") if isinstance(self.spec.get("model"), Mapping) else {}
@@ -110,7 +140,7 @@ class TorchObjective:
             raise ConfigError(
                 f"must be classification or regression, got {task!r}", path="objective.task"
             )
-        self.validation = parse_validation(self.spec.get("validation"))
+        self.validation = training.parse_validation(self.spec.get("validation"))
         self.deterministic = _flag(self.spec.get("deterministic", False), "deterministic")
         self.checkpoint = self.spec.get("checkpoint", True)
         if self.checkpoint not in (True, False, "safetensors", "pt"):
@@ -121,18 +151,20 @@ class TorchObjective:
         self.max_batches = _opt_int(self.spec.get("max_batches"), "max_batches")
         self.threads = _opt_int(self.spec.get("num_workers"), "num_workers") or 1
         self.device_request = self.spec.get("device", "auto")
-        select_device(self.device_request, None, cuda_available=True)  # validates the value
+        training.select_device(
+            self.device_request, None, cuda_available=True
+        )  # validates the value
         dataset = load_dataset(
             self.spec["dataset"], target=self.spec.get("target"), base_dir=base_dir, task=task
         )
         self.dataset = dataset
-        self.data = PreparedData.build(dataset.X, dataset.y, dataset.task, self.validation)
+        self.data = training.PreparedData.build(dataset.X, dataset.y, dataset.task, self.validation)
         self._full: Any = None
         known = _metric_names(dataset.task)
-        self.sweep_metrics = [m.name for m in getattr(space, "metrics", ())]
+        self.sweep_metrics = config.metric_names
         self._sources: dict[str, str] = {}
         for i, name in enumerate(self.sweep_metrics):
-            source = "val_loss" if name == "value" else ALIASES.get(name, name)
+            source = "val_loss" if name == "value" else training._metrics.ALIASES.get(name, name)
             if source not in known:
                 path = "metric.name" if len(self.sweep_metrics) == 1 else f"metrics[{i}].name"
                 raise ConfigError(
@@ -147,13 +179,13 @@ class TorchObjective:
             if isinstance(extra, str):
                 extra = [extra]
             for name in extra:
-                if ALIASES.get(name, name) not in known:
+                if training._metrics.ALIASES.get(name, name) not in known:
                     raise ConfigError(
                         f"unknown metric {name!r}{did_you_mean(name, known)}; "
                         f"allowed: {', '.join(known)}",
                         path="objective.metrics",
                     )
-            self.extra = [ALIASES.get(n, n) for n in extra]
+            self.extra = [training._metrics.ALIASES.get(n, n) for n in extra]
         else:
             self.extra = list(known)
         validation_metrics = [
@@ -213,31 +245,26 @@ class TorchObjective:
 
     def config(self, params: Mapping[str, Any]) -> Any:
         """The :class:`~hpsearch.training.TrainConfig` for ``params`` (trial params win)."""
-        from hpsearch.training._knobs import resolve_knobs
-
-        return resolve_knobs((self._fixed, "objective"), (dict(params), "params"))
+        return _training().resolve_knobs((self._fixed, "objective"), (dict(params), "params"))
 
     def input_shape(self, cfg: Any) -> tuple[int, ...]:
-        from hpsearch.training._models import image_shape
-
+        image_shape = _training()._models.image_shape
         given = self.model_spec.get("input_shape")
         if cfg.model == "cnn" or (self.factory is not None and given is not None):
             return image_shape(self.data.n_features, given)
         return (self.data.n_features,)
 
     # -- running -----------------------------------------------------------------------------
-    def __call__(self, params: Mapping[str, Any], trial: Any = None) -> dict[str, float]:
+    def __call__(self, params: Mapping[str, Any], trial: Trial | None = None) -> dict[str, float]:
         import torch
 
-        from hpsearch.training._data import select_device
-        from hpsearch.training._trainer import train
-
+        training = _training()
         cfg = self.config(params)
         if torch.get_num_threads() != self.threads:
             torch.set_num_threads(self.threads)
-        device = select_device(self.device_request, getattr(trial, "device", None))
+        device = training.select_device(self.device_request, trial.device if trial else None)
         shape = self.input_shape(cfg)
-        result = train(
+        result = training.train(
             cfg,
             self.data,
             input_shape=shape,
@@ -249,9 +276,8 @@ class TorchObjective:
             deterministic=self.deterministic,
             max_batches=self.max_batches,
         )
-        out_dir = getattr(trial, "out_dir", None)
-        if out_dir and self.checkpoint:
-            self._save(result, cfg, params, shape, Path(out_dir))
+        if trial is not None and trial.directory is not None and self.checkpoint:
+            self._save(result, cfg, params, shape, trial.directory)
         metrics = {k: v for k, v in result.metrics.items() if k in self.extra}
         for name, source in self._sources.items():
             metrics[name] = result.metrics[source]
@@ -282,8 +308,7 @@ class TorchObjective:
         shape: tuple[int, ...],
         out_dir: Path,
     ) -> None:
-        from hpsearch.training._checkpoint import save_checkpoint
-
+        save_checkpoint = _training().save_checkpoint
         fmt = self.checkpoint if isinstance(self.checkpoint, str) else "auto"
         for i, model in enumerate(result.models):
             meta = self._meta(cfg, params, shape, self.data.folds[i])
@@ -297,20 +322,19 @@ class TorchObjective:
         """Train on all the data (no validation part) for ``epochs``; return (model, config)."""
         import torch
 
-        from hpsearch.training._data import PreparedData, select_device
-        from hpsearch.training._trainer import train
+        training = _training()
 
         torch.set_num_threads(self.threads)
         if self._full is None:
             ds = self.dataset
-            self._full = PreparedData.build(ds.X, ds.y, ds.task, None)
+            self._full = training.PreparedData.build(ds.X, ds.y, ds.task, None)
         cfg = self.config(params)
         shape = self.input_shape(cfg)
-        result = train(
+        result = training.train(
             cfg,
             self._full,
             input_shape=shape,
-            device=select_device(device or self.device_request, None),
+            device=training.select_device(device or self.device_request, None),
             factory=self.factory,
             params=dict(params),
             deterministic=self.deterministic,
@@ -323,7 +347,7 @@ class TorchObjective:
 
 
 def _knob(name: str) -> str:
-    from hpsearch.training._knobs import _canonical
+    _canonical = _training()._knobs._canonical
 
     return _canonical(name, f"parameters.{name}")
 

@@ -33,6 +33,7 @@ from hpsearch.report._data import (
     slice_data,
     summarize,
 )
+from hpsearch.report._html import render
 
 __all__ = [
     "Importances",
@@ -62,7 +63,7 @@ def _check(records: Sequence[Any]) -> list[Any]:
 
 
 def build_report(records: Sequence[Any]) -> str:
-    """The HTML text of a report over one or several :class:`hpsearch.storage.SweepRecord`.
+    """The HTML text of a report over one or several :class:`hpsearch.storage.SweepResult`.
 
     With several records the page opens with a comparison section (best-so-far curves on one
     plot, a table of best and median metric per sweep, best configs side by side).
@@ -72,8 +73,6 @@ def build_report(records: Sequence[Any]) -> str:
         >>> html.startswith("<!DOCTYPE html>")  # doctest: +SKIP
         True
     """
-    from hpsearch.report._html import render
-
     text, _ = render(_check(records))
     return text
 
@@ -88,8 +87,6 @@ def write_report(records: Sequence[Any], path: str | Path, *, images: bool = Fal
         >>> write_report([record], "out/report.html", images=True)  # doctest: +SKIP
         PosixPath('out/report.html')
     """
-    from hpsearch.report._html import render
-
     path = Path(path)
     text, figures = render(_check(records))
     path.parent.mkdir(parents=True, exist_ok=True)

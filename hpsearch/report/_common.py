@@ -49,7 +49,7 @@ def objectives(record: Any) -> list[Objective]:
     """The objectives of a record, in order, with their value columns.
 
     Example:
-        >>> from hpsearch.space import Metric
+        >>> from hpsearch.config import Metric
         >>> class R: metrics = [Metric("acc", "maximize"), Metric("ms")]
         >>> [o.column for o in objectives(R())]
         ['value_acc', 'value_ms']

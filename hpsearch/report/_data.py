@@ -1,7 +1,7 @@
 """Figure data: pure functions from the flat trial table to what the report draws.
 
 Nothing here imports plotly; every function takes the trial table (or a
-:class:`hpsearch.storage.SweepRecord`) and returns plain pandas/numpy/dict data, so the numbers
+:class:`hpsearch.storage.SweepResult`) and returns plain pandas/numpy/dict data, so the numbers
 behind each figure are tested without a browser.
 
 The pieces live in ``_common`` (objectives, complete trials), ``_pareto`` (fronts, hypervolume)

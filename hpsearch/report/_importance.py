@@ -1,8 +1,8 @@
 """Parameter importances (Optuna's fANOVA) from the trial table alone.
 
 A throwaway in-memory Optuna study is rebuilt from the table with ``optuna.trial.create_trial``
-and distributions from ``space.to_optuna()`` (or inferred from the columns when there is no
-space), so this works for any :class:`hpsearch.storage.SweepRecord`.
+and distributions from the space (:func:`hpsearch.strategies.distributions`; inferred from the
+columns when there is no space), so this works for any :class:`hpsearch.storage.SweepResult`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from hpsearch.report._common import (
     param_names,
     python_value,
 )
+from hpsearch.strategies import distributions
 
 __all__ = ["MIN_IMPORTANCE_TRIALS", "Importances", "param_importances"]
 
@@ -46,7 +47,7 @@ def _distributions(trials: pd.DataFrame, space: Any) -> dict[str, Any]:
     from optuna.distributions import CategoricalDistribution, FloatDistribution
 
     dists: dict[str, Any] = {}
-    known = space.to_optuna() if space is not None else {}
+    known = distributions(space) if space is not None else {}
     for name in param_names(trials):
         if name in known:
             dists[name] = known[name]

@@ -1,4 +1,9 @@
-"""Search spaces: dimensions, the Space, and the loaders for native and W&B files."""
+"""Search spaces: parameter dimensions, their conditions, and the Space that holds them.
+
+Nothing here reads files or imports a backend: :mod:`hpsearch.config` turns files into a
+:class:`~hpsearch.config.SweepConfig` whose ``space`` is a :class:`Space`, and each backend
+converts a Space itself.
+"""
 
 from hpsearch.space._dimensions import (
     Categorical,
@@ -9,23 +14,17 @@ from hpsearch.space._dimensions import (
     Int,
     Prior,
 )
-from hpsearch.space._loader import load_space, parse_duration
-from hpsearch.space._space import Budget, Metric, Space, StrategySpec, flatten, unflatten
+from hpsearch.space._space import Space, flatten, unflatten
 
 __all__ = [
-    "Budget",
     "Categorical",
     "Condition",
     "Constant",
     "Dimension",
     "Float",
     "Int",
-    "Metric",
     "Prior",
     "Space",
-    "StrategySpec",
     "flatten",
-    "load_space",
-    "parse_duration",
     "unflatten",
 ]

@@ -1,8 +1,9 @@
 """Parameter dimensions: small, immutable value objects that validate themselves.
 
 Each dimension knows its values (``contains``), its grid when finite (``grid_values``), how to
-sample itself uniformly (``sample``), and how to become an Optuna distribution, a scikit-optimize
-dimension or a Ray Tune domain. ``to_dict``/``dimension_from_dict`` round-trip the native format.
+sample itself (``sample``), its storable form (``Categorical.encode``) and its native-format dict
+(``to_dict``). Backends convert dimensions themselves (Optuna distributions in
+:mod:`hpsearch.strategies`, Tune domains with the Tune executor); nothing here imports them.
 """
 
 from __future__ import annotations
@@ -224,20 +225,6 @@ class Float(_Numeric):
             x = float(round(x, 12))
         return min(max(x, self.low), self.high)
 
-    def to_optuna(self) -> Any:
-        from optuna.distributions import FloatDistribution
-
-        return FloatDistribution(self.low, self.high, log=self.log, step=self.step)
-
-    def to_tune(self) -> Any:
-        from ray import tune
-
-        if self.step is not None:
-            return tune.quniform(self.low, self.high, self.step)
-        return (
-            tune.loguniform(self.low, self.high) if self.log else tune.uniform(self.low, self.high)
-        )
-
 
 @dataclass(frozen=True)
 class Int(_Numeric):
@@ -295,20 +282,6 @@ class Int(_Numeric):
             )
         k = round((x - self.low) / self.step)
         return int(min(max(self.low + k * self.step, self.low), self.high))
-
-    def to_optuna(self) -> Any:
-        from optuna.distributions import IntDistribution
-
-        return IntDistribution(self.low, self.high, log=self.log, step=1 if self.log else self.step)
-
-    def to_tune(self) -> Any:
-        from ray import tune
-
-        if self.log:
-            return tune.lograndint(self.low, self.high + 1)
-        if self.step != 1:
-            return tune.qrandint(self.low, self.high, self.step)
-        return tune.randint(self.low, self.high + 1)
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -379,11 +352,11 @@ class Categorical(_Base):
 
     @property
     def encoded(self) -> bool:
-        """Whether Optuna needs the choices JSON-encoded (any non-scalar choice)."""
+        """Whether the choices are stored JSON-encoded (any non-scalar choice)."""
         return any(not isinstance(c, _SCALARS) for c in self.choices)
 
     def encode(self, value: Any) -> Any:
-        """The value as stored by Optuna."""
+        """The value as stored in a study (JSON text for non-scalar choices)."""
         return json.dumps(value) if self.encoded else value
 
     def decode(self, stored: Any) -> Any:
@@ -418,16 +391,6 @@ class Categorical(_Base):
         shown = ", ".join(repr(_thaw(c)) for c in self.choices[:8])
         more = f", ... ({len(self.choices)} in all)" if len(self.choices) > 8 else ""
         return f"{{{shown}{more}}}"
-
-    def to_optuna(self) -> Any:
-        from optuna.distributions import CategoricalDistribution
-
-        return CategoricalDistribution([self.encode(_thaw(c)) for c in self.choices])
-
-    def to_tune(self) -> Any:
-        from ray import tune
-
-        return tune.choice([_thaw(c) for c in self.choices])
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "categorical", "choices": [_thaw(c) for c in self.choices]}
@@ -475,12 +438,6 @@ class Constant(_Base):
 
     def describe_range(self) -> str:
         return f"= {_thaw(self.value)!r}"
-
-    def to_optuna(self) -> Any:
-        return None
-
-    def to_tune(self) -> Any:
-        return _thaw(self.value)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "constant", "value": _thaw(self.value), **self._when_dict()}

@@ -1,10 +1,11 @@
-"""The Space: a sweep's parameters plus what to optimize, how, and within which budget."""
+"""The Space: a sweep's parameters, their conditions, and what follows from them (grids,
+sampling, membership, the storable form of a point)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,78 +13,19 @@ import numpy as np
 from hpsearch.errors import ConfigError
 from hpsearch.space._dimensions import Categorical, Constant, Dimension, Float, Int
 
-__all__ = ["Budget", "Metric", "Space", "StrategySpec"]
+__all__ = ["Space", "flatten", "unflatten"]
 
-GOALS = ("minimize", "maximize")
 MAX_GRID_ENUMERATION = 2_000_000
 
 
 @dataclass(frozen=True)
-class Metric:
-    """A metric to optimize: ``{name: accuracy, goal: maximize}``."""
-
-    name: str
-    goal: str = "minimize"
-    target: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.goal not in GOALS:
-            raise ConfigError(
-                f"must be minimize or maximize, got {self.goal!r}", path="metric.goal"
-            )
-
-    @property
-    def sign(self) -> float:
-        """+1 when smaller is better, -1 when larger is better."""
-        return 1.0 if self.goal == "minimize" else -1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "goal": self.goal}
-        if self.target is not None:
-            out["target"] = self.target
-        return out
-
-
-@dataclass(frozen=True)
-class StrategySpec:
-    """Which strategy proposes trials, its seed and its options."""
-
-    name: str = "bayes"
-    seed: int | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name}
-        if self.seed is not None:
-            out["seed"] = self.seed
-        return {**out, **dict(self.options)}
-
-
-@dataclass(frozen=True)
-class Budget:
-    """When a sweep stops, and per-trial limits. Times are in seconds."""
-
-    trials: int | None = None
-    timeout: float | None = None
-    trial_timeout: float | None = None
-    max_retries: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key in ("trials", "timeout", "trial_timeout"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        if self.max_retries:
-            out["max_retries"] = self.max_retries
-        return out
-
-
-@dataclass(frozen=True, eq=True)
 class Space:
-    """A search space and the sweep settings that come with it.
+    """The parameters of a search, kept in dependency order (a parent before the parameters
+    whose ``when`` names it).
 
-    Parameters are kept in dependency order (a parent before the parameters whose ``when``
-    names it). Build one with :func:`hpsearch.load_space`.
+    A Space holds parameters only; what to optimize and how lives in
+    :class:`hpsearch.config.SweepConfig`. Build one from a file with :func:`hpsearch.load_space`
+    (then ``config.space``) or directly from dimensions.
 
     Example:
         >>> from hpsearch.space import Float, Categorical
@@ -93,15 +35,6 @@ class Space:
     """
 
     parameters: tuple[Dimension, ...]
-    name: str = "sweep"
-    metrics: tuple[Metric, ...] = (Metric("value", "minimize"),)
-    objective: Mapping[str, Any] | None = None
-    strategy: StrategySpec = StrategySpec()
-    budget: Budget = Budget()
-    pruner: Mapping[str, Any] | None = None
-    execution: Mapping[str, Any] | None = None
-    description: str | None = None
-    source: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", _dependency_order(tuple(self.parameters)))
@@ -115,19 +48,15 @@ class Space:
     def __getitem__(self, name: str) -> Dimension:
         return self._by_name[name]  # type: ignore[attr-defined]
 
+    def get(self, name: str, default: Dimension | None = None) -> Dimension | None:
+        """The dimension called ``name``, or ``default``."""
+        return self._by_name.get(name, default)  # type: ignore[attr-defined]
+
     def __contains__(self, name: object) -> bool:
         return name in self._by_name  # type: ignore[attr-defined]
 
     def __len__(self) -> int:
         return len(self.parameters)
-
-    @property
-    def is_multi_objective(self) -> bool:
-        return len(self.metrics) > 1
-
-    @property
-    def directions(self) -> list[str]:
-        return [m.goal for m in self.metrics]
 
     @property
     def searched(self) -> list[Dimension]:
@@ -187,35 +116,8 @@ class Space:
                 params[dim.name] = dim.sample(rng)
         return params
 
-    def suggest(self, trial: Any) -> dict[str, Any]:
-        """Ask an Optuna trial for every active parameter, define-by-run.
-
-        Constants are recorded as user attributes-free params: they are not suggested and are
-        added to the returned dict only.
-        """
-        params: dict[str, Any] = {}
-        for dim in self.parameters:
-            if not self.is_active(dim, params):
-                continue
-            if isinstance(dim, Constant):
-                params[dim.name] = dim.grid_values()[0]
-            elif isinstance(dim, Float):
-                params[dim.name] = trial.suggest_float(
-                    dim.name, dim.low, dim.high, log=dim.log, step=dim.step
-                )
-            elif isinstance(dim, Int):
-                params[dim.name] = trial.suggest_int(
-                    dim.name, dim.low, dim.high, log=dim.log, step=1 if dim.log else dim.step
-                )
-            else:
-                stored = trial.suggest_categorical(
-                    dim.name, [dim.encode(c) for c in dim.grid_values()]
-                )
-                params[dim.name] = dim.decode(stored)
-        return params
-
     def decode(self, stored: Mapping[str, Any]) -> dict[str, Any]:
-        """Turn Optuna-stored params back into user values, adding active constants."""
+        """Turn stored params back into user values, adding active constants."""
         params: dict[str, Any] = {}
         for dim in self.parameters:
             if not self.is_active(dim, params):
@@ -232,7 +134,7 @@ class Space:
         return params
 
     def encode(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """User values to what Optuna stores (constants dropped)."""
+        """User values to their storable form (constants dropped; see ``Categorical.encode``)."""
         out: dict[str, Any] = {}
         for dim in self.searched:
             if dim.name in params:
@@ -294,71 +196,10 @@ class Space:
             return None
         return total * count
 
-    # -- conversions ---------------------------------------------------------------------
-    def to_optuna(self) -> dict[str, Any]:
-        """Optuna distributions for every searched dimension (conditional ones included)."""
-        return {d.name: d.to_optuna() for d in self.searched}
-
-    def to_tune(self) -> dict[str, Any]:
-        """A Ray Tune ``param_space``: nested groups become nested dicts.
-
-        Conditional dimensions use ``tune.sample_from`` so they are only set when active
-        (inactive ones are ``None``).
-        """
-        from ray import tune
-
-        flat: dict[str, Any] = {}
-        for dim in self.parameters:
-            if not dim.when:
-                flat[dim.name] = dim.to_tune()
-                continue
-            flat[dim.name] = tune.sample_from(_ConditionalTuneSampler(self, dim))
-        return unflatten(flat)
-
+    # -- the native form ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The native file form; ``load_space(space.to_dict()) == space``."""
-        out: dict[str, Any] = {"name": self.name}
-        if self.description:
-            out["description"] = self.description
-        if self.objective is not None:
-            out["objective"] = dict(self.objective)
-        if len(self.metrics) == 1:
-            out["metric"] = self.metrics[0].to_dict()
-        else:
-            out["metrics"] = [m.to_dict() for m in self.metrics]
-        out["strategy"] = self.strategy.to_dict()
-        budget = self.budget.to_dict()
-        if budget:
-            out["budget"] = budget
-        if self.pruner is not None:
-            out["pruner"] = dict(self.pruner)
-        if self.execution is not None:
-            out["execution"] = dict(self.execution)
-        out["parameters"] = {d.name: d.to_dict() for d in self.parameters}
-        return out
-
-    def replace(self, **changes: Any) -> Space:
-        """A copy with some fields changed (``dataclasses.replace``)."""
-        import dataclasses
-
-        return dataclasses.replace(self, **changes)
-
-
-class _ConditionalTuneSampler:
-    """Tune ``sample_from`` callable for a conditional dimension (picklable)."""
-
-    def __init__(self, space: Space, dim: Dimension) -> None:
-        self.dim = dim
-        self.parents = [c.parent for c in dim.when]
-        self.space = space
-
-    def __call__(self, spec: Any) -> Any:
-        config = spec.config
-        flat = flatten(config) if isinstance(config, Mapping) else {}
-        known = {p: flat[p] for p in self.parents if flat.get(p) is not None}
-        if not Space.is_active(self.dim, known):
-            return None
-        return self.dim.sample(np.random.default_rng())
+        """The ``parameters:`` block in the native file format (dotted names kept flat)."""
+        return {d.name: d.to_dict() for d in self.parameters}
 
 
 def _bounded(it: Iterator[Any], limit: int) -> Iterator[Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from optuna.storages.journal import BaseJournalBackend
 
-from hpsearch.errors import ConfigError
+from hpsearch.errors import SweepLockedError
 
 __all__ = ["SweepJournal", "SweepLock"]
 
@@ -102,7 +102,7 @@ class SweepLock:
         except OSError:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise ConfigError(
+            raise SweepLockedError(
                 f"a sweep is already running in {self.path.parent} (pid {holder}); "
                 "wait for it or use another --out directory"
             ) from None

@@ -14,22 +14,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from hpsearch.space._describe import describe_objective
+from hpsearch.trial import TrialState
 
-__all__ = ["STATE_NAMES", "SweepRecord", "intermediate_table", "trials_table", "value_columns"]
+if TYPE_CHECKING:
+    import optuna
 
-STATE_NAMES = {
-    "COMPLETE": "COMPLETE",
-    "PRUNED": "PRUNED",
-    "FAIL": "FAILED",
-    "RUNNING": "RUNNING",
-    "WAITING": "WAITING",
-}
+    from hpsearch.config import SweepConfig
+
+__all__ = ["intermediate_table", "trials_table", "value_columns"]
+
 METRICS_ATTR = "hpsearch:metrics"
 ERROR_ATTR = "hpsearch:error"
 ATTEMPT_ATTR = "hpsearch:attempt"
@@ -47,19 +44,20 @@ def value_columns(metric_names: Sequence[str]) -> list[str]:
     return [f"value_{name}" for name in metric_names]
 
 
-def trials_table(study: Any, space: Any) -> pd.DataFrame:
-    """The trial table of an Optuna study whose trials were made from ``space``.
+def trials_table(study: optuna.Study, config: SweepConfig) -> pd.DataFrame:
+    """The trial table of an Optuna study whose trials were made from ``config``.
 
     Example:
         >>> import optuna, hpsearch
-        >>> space = hpsearch.load_space({"parameters": {"x": {"type": "float", "high": 1,
-        ...                                                    "low": 0}}})
+        >>> config = hpsearch.load_space({"parameters": {"x": {"type": "float", "high": 1,
+        ...                                                     "low": 0}}})
         >>> study = optuna.create_study()
-        >>> study.optimize(lambda t: space.suggest(t)["x"], n_trials=2)
-        >>> list(trials_table(study, space).columns)[:4]
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+        >>> list(trials_table(study, config).columns)[:4]
         ['number', 'state', 'value', 'param_x']
     """
-    metric_names = [m.name for m in space.metrics]
+    space = config.space
+    metric_names = config.metric_names
     value_cols = value_columns(metric_names)
     param_cols = [f"param_{n}" for n in space.names]
     rows = []
@@ -67,7 +65,7 @@ def trials_table(study: Any, space: Any) -> pd.DataFrame:
     for t in study.get_trials(deepcopy=False):
         row: dict[str, Any] = {
             "number": t.number,
-            "state": STATE_NAMES.get(t.state.name, t.state.name),
+            "state": TrialState.from_optuna(t.state).value,
         }
         values = t.values if t.values is not None else [None] * len(value_cols)
         if len(values) != len(value_cols):
@@ -108,7 +106,7 @@ def trials_table(study: Any, space: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def intermediate_table(study: Any) -> pd.DataFrame:
+def intermediate_table(study: optuna.Study) -> pd.DataFrame:
     """Long table of reported intermediate values: ``number``, ``step``, ``value``."""
     rows = [
         {"number": t.number, "step": step, "value": value}
@@ -116,40 +114,3 @@ def intermediate_table(study: Any) -> pd.DataFrame:
         for step, value in sorted(t.intermediate_values.items())
     ]
     return pd.DataFrame(rows, columns=["number", "step", "value"])
-
-
-@dataclass
-class SweepRecord:
-    """Everything the reports need about one sweep, read from its directory or a study.
-
-    ``metrics`` is a list of :class:`hpsearch.space.Metric` (name and goal, in objective order).
-    """
-
-    name: str
-    metrics: list[Any]
-    trials: pd.DataFrame
-    intermediate: pd.DataFrame
-    strategy: str = ""
-    objective: str = ""
-    space: Any = None
-    directory: str | None = None
-    started: str | None = None
-    finished: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_study(cls, study: Any, space: Any, **kwargs: Any) -> SweepRecord:
-        """Build a record from an Optuna study made from ``space``."""
-        objective = kwargs.pop("objective", None)
-        if objective is None and space.objective:
-            objective = describe_objective(space.objective)
-        return cls(
-            name=kwargs.pop("name", space.name),
-            metrics=list(space.metrics),
-            trials=trials_table(study, space),
-            intermediate=intermediate_table(study),
-            strategy=kwargs.pop("strategy", space.strategy.name),
-            objective=objective or "",
-            space=space,
-            **kwargs,
-        )

@@ -7,40 +7,26 @@ fresh strategy attached to a stored study resumes where the last one stopped.
 
 from __future__ import annotations
 
-import math
 import warnings
-import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import optuna
 from optuna.samplers import BaseSampler
-from optuna.trial import FrozenTrial, TrialState
 
-from hpsearch.errors import ConfigError, did_you_mean
-from hpsearch.space import Categorical, Constant, Float, Int, Space
+from hpsearch.config import Schema, SweepConfig
+from hpsearch.errors import ConfigError
+from hpsearch.space import Categorical, Dimension, Float, Int, Space
+from hpsearch.strategies._optuna_space import suggest
+from hpsearch.strategies._seeds import derive_seed, fresh_seed
+from hpsearch.trial import TrialState
 
 if TYPE_CHECKING:
-    from optuna.distributions import BaseDistribution
     from optuna.study import Study
 
-__all__ = [
-    "SpaceRandomSampler",
-    "Strategy",
-    "StrategyExhausted",
-    "Suggestion",
-    "derive_seed",
-    "fresh_seed",
-]
-
-_STATES = {
-    "COMPLETE": TrialState.COMPLETE,
-    "PRUNED": TrialState.PRUNED,
-    "FAILED": TrialState.FAIL,
-    "FAIL": TrialState.FAIL,
-}
+__all__ = ["Strategy", "StrategyExhausted", "Suggestion", "default_startup", "is_varying"]
 
 
 class StrategyExhausted(RuntimeError):
@@ -56,97 +42,36 @@ class Suggestion:
     trial: optuna.Trial
 
 
-def fresh_seed() -> int:
-    """A seed from operating-system entropy (never the global RNG)."""
-    return int(np.random.SeedSequence().generate_state(1)[0])
-
-
-def derive_seed(seed: int, *salt: int | str) -> int:
-    """A 32-bit seed derived from ``seed`` and ``salt`` (stable across runs and platforms).
-
-    Example:
-        >>> derive_seed(0, 5) == derive_seed(0, 5) != derive_seed(0, 6)
-        True
-    """
-    words = [int(seed)] + [s if isinstance(s, int) else zlib.crc32(s.encode()) for s in salt]
-    return int(np.random.SeedSequence(words).generate_state(1)[0])
-
-
-def quiet(factory: Any, /, *args: Any, **kwargs: Any) -> Any:
+def quiet(factory: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Call ``factory`` with Optuna's experimental warnings silenced."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return factory(*args, **kwargs)
 
 
-class SpaceRandomSampler(BaseSampler):
-    """Independent random sampling through each dimension's own ``sample`` method.
-
-    Honors ``Categorical.weights`` and ``Float/Int.prior``. Each value is drawn from a generator
-    seeded by ``(seed, trial number, parameter name)``, so the sampler keeps no state: a resumed
-    or parallel sweep never repeats the points of earlier trials, and a serial loop is
-    reproducible.
-
-    Example:
-        >>> import optuna
-        >>> sampler = SpaceRandomSampler(Space((Float("x", 0, 1),)), seed=0)
-        >>> study = optuna.create_study(sampler=sampler)
-        >>> 0 <= study.ask().suggest_float("x", 0, 1) <= 1
-        True
-    """
-
-    def __init__(self, space: Space, *, seed: int | None = None) -> None:
-        self.space = space
-        self.seed = fresh_seed() if seed is None else int(seed)
-
-    def reseed_rng(self) -> None:
-        self.seed = fresh_seed()
-
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
-        return {}
-
-    def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
-
-    def sample_independent(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        param_name: str,
-        param_distribution: BaseDistribution,
-    ) -> Any:
-        rng = np.random.default_rng(derive_seed(self.seed, trial.number, param_name))
-        try:
-            dim = self.space[param_name]
-        except KeyError:
-            dim = None
-        if dim is not None and not isinstance(dim, Constant):
-            value = dim.sample(rng)
-            stored = dim.encode(value) if isinstance(dim, Categorical) else value
-            try:
-                if param_distribution._contains(param_distribution.to_internal_repr(stored)):
-                    return stored
-            except ValueError:
-                pass  # the distribution differs from the space: draw from it instead
-        # A parameter outside the space (or a distribution that differs from it): uniform.
-        fallback = optuna.samplers.RandomSampler(seed=int(rng.integers(2**31)))
-        return fallback.sample_independent(study, trial, param_name, param_distribution)
+def _check_int(value: Any, *, minimum: int, path: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        shown = "non-negative" if minimum == 0 else "positive"
+        raise ConfigError(f"must be a {shown} integer, got {value!r}", path=path)
 
 
 class Strategy:
     """Proposes points of a :class:`~hpsearch.space.Space` through an Optuna sampler.
 
-    Subclasses implement :meth:`_build_sampler`. Use :func:`make_strategy` to build one from a
-    space's ``strategy:`` block.
+    Subclasses set ``name`` and ``schema`` (their options) and implement
+    :meth:`_build_sampler`; :func:`hpsearch.strategies.make_strategy` builds one from a
+    config's ``strategy:`` block.
 
     Args:
-        space: The search space.
+        space: The search space, or a whole config (its space and metric directions).
+        directions: ``minimize``/``maximize`` per metric (default: the config's, or one
+            minimized metric).
         seed: Seed of every random choice; ``None`` draws one from OS entropy.
         budget: The planned number of trials (used to size startup phases), or ``None``.
         workers: How many trials run at once (parallel-aware samplers use it).
-        **options: Strategy-specific options (see ``STRATEGY_OPTIONS``).
+        **options: Strategy-specific options (see the subclass's ``schema``).
 
     Example:
         >>> from hpsearch.strategies import RandomStrategy
@@ -155,62 +80,66 @@ class Strategy:
         >>> s.tell(sug, sug.params["x"] ** 2)
     """
 
-    name: str = "base"
+    name: ClassVar[str] = "base"
+    #: the options this strategy accepts in its ``strategy:`` block
+    schema: ClassVar[Schema] = Schema()
+    #: whether it can optimize several metrics at once
+    multi_objective: ClassVar[bool] = True
     #: Rebuild the sampler with a seed derived from the trial count when attached to a study
     #: that already has trials, so a resumed sweep does not replay the first run's random draws.
     reseed_on_resume: ClassVar[bool] = False
-    single_objective_only: ClassVar[bool] = False
 
     def __init__(
         self,
-        space: Space,
+        space: Space | SweepConfig,
         *,
+        directions: Sequence[str] | None = None,
         seed: int | None = None,
         budget: int | None = None,
         workers: int = 1,
         **options: Any,
     ) -> None:
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
-        ):
-            raise ConfigError(f"must be a non-negative integer, got {seed!r}", path="strategy.seed")
-        if budget is not None and (
-            isinstance(budget, bool) or not isinstance(budget, int) or budget < 1
-        ):
-            raise ConfigError(f"must be a positive integer, got {budget!r}", path="budget.trials")
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        if isinstance(space, SweepConfig):
+            directions = space.directions if directions is None else directions
+            space = space.space
+        directions = ["minimize"] if directions is None else list(directions)
+        _check_int(seed, minimum=0, path="strategy.seed")
+        _check_int(budget, minimum=1, path="budget.trials")
+        _check_int(workers, minimum=1, path="execution.workers")
+        if len(directions) > 1 and not self.multi_objective:
             raise ConfigError(
-                f"must be a positive integer, got {workers!r}", path="execution.workers"
-            )
-        if self.single_objective_only and space.is_multi_objective:
-            raise ConfigError(
-                f"{self.name!r} optimizes a single metric; with several metrics "
-                "use nsga2, tpe, gp, random, sobol, grid or bayes",
+                f"{self.name!r} optimizes a single metric; with several metrics use one of "
+                "grid, random, sobol, tpe, gp, nsga2 or bayes",
                 path="strategy.name",
             )
-        from hpsearch.strategies import STRATEGY_OPTIONS
-
-        allowed = STRATEGY_OPTIONS.get(self.name, ())
-        for key in options:
-            if key not in allowed:
-                shown = ", ".join(allowed) if allowed else "none"
-                raise ConfigError(
-                    f"unknown option for the {self.name} strategy"
-                    f"{did_you_mean(key, allowed)}; allowed: {shown}",
-                    path=f"strategy.{key}",
-                )
         self.space = space
+        self.directions = [str(d) for d in directions]
         self.seed = None if seed is None else int(seed)
         self.budget = budget
-        self.workers = workers
-        self.options = dict(options)
+        self.workers = int(workers)
+        self.options = self.schema.read(options, path="strategy", owner=f"{self.name} strategy")
         self._seed = fresh_seed() if seed is None else int(seed)
         self._sampler: BaseSampler | None = None
         self.study: Study | None = None
         self._pending: dict[int, optuna.Trial] = {}
         self.sampler  # noqa: B018  (built now, so bad options fail before any trial runs)
 
-    # -- to implement ----------------------------------------------------------------------
+    # -- extension-point hooks -------------------------------------------------------------
+    @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        """Raise ConfigError when this strategy cannot search ``config`` (called at load)."""
+        cls.schema.read(config.strategy.options, path="strategy", owner=f"{cls.name} strategy")
+        if config.is_multi_objective and not cls.multi_objective:
+            multi = "grid, random, sobol, tpe, gp, nsga2 or bayes"
+            raise ConfigError(
+                f"{cls.name!r} optimizes a single metric; with several metrics use one of {multi}",
+                path="strategy.name",
+            )
+
+    def option(self, key: str) -> Any:
+        """The value of option ``key`` (its default when the block did not give it)."""
+        return self.schema.value(self.options, key)
+
     def _build_sampler(self, seed: int) -> BaseSampler:
         raise NotImplementedError
 
@@ -226,13 +155,12 @@ class Strategy:
         """Bind to ``study`` (possibly stored, possibly with trials) and make it use our sampler.
 
         Raises:
-            ConfigError: the study optimizes other directions than the space's metrics.
+            ConfigError: the study optimizes other directions than the strategy's.
         """
         found = [d.name.lower() for d in study.directions]
-        if found != list(self.space.directions):
+        if found != self.directions:
             raise ConfigError(
-                f"the study optimizes {found} but the space's metrics say "
-                f"{list(self.space.directions)}",
+                f"the study optimizes {found} but the metrics say {self.directions}",
                 path="metrics",
             )
         sampler = self.sampler
@@ -245,6 +173,14 @@ class Strategy:
         self.study = study
         return self
 
+    def _study(self) -> Study:
+        if self.study is None:
+            self.attach(
+                quiet(optuna.create_study, directions=self.directions, sampler=self.sampler)
+            )
+        assert self.study is not None
+        return self.study
+
     def ask(self) -> Suggestion:
         """Start a trial and return its parameters (user values, active constants included).
 
@@ -254,20 +190,15 @@ class Strategy:
         Raises:
             StrategyExhausted: a grid has no point left (check :meth:`exhausted` first).
         """
-        if self.study is None:
-            study = quiet(
-                optuna.create_study, directions=self.space.directions, sampler=self.sampler
-            )
-            self.attach(study)
-        study = self.study
-        assert study is not None
-        if self.exhausted() and not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        study = self._study()
+        waiting = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
+        if self.exhausted() and not waiting:
             raise StrategyExhausted(f"the {self.name} strategy has handed out every point")
         trial = study.ask()
         try:
-            params = self.space.suggest(trial)
+            params = suggest(trial, self.space)
         except BaseException:
-            study.tell(trial, state=TrialState.FAIL)
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
             raise
         self._pending[trial.number] = trial
         return Suggestion(trial.number, params, trial)
@@ -277,7 +208,7 @@ class Strategy:
         suggestion: Suggestion | int,
         values: float | Sequence[float] | None = None,
         *,
-        state: str = "COMPLETE",
+        state: TrialState | str = TrialState.COMPLETE,
     ) -> None:
         """Record how a trial ended: ``COMPLETE`` with its value(s), ``PRUNED`` or ``FAILED``.
 
@@ -288,20 +219,23 @@ class Strategy:
         """
         if self.study is None:
             raise RuntimeError("tell() before ask() or attach(): no study to record into")
-        key = state.name if isinstance(state, TrialState) else str(state).upper()
-        if key not in _STATES:
+        try:
+            final = TrialState.parse(state)
+        except ValueError:
+            final = TrialState.RUNNING
+        if not final.is_finished:
             raise ValueError(f"state must be COMPLETE, PRUNED or FAILED, got {state!r}")
         number = suggestion.number if isinstance(suggestion, Suggestion) else int(suggestion)
         trial: optuna.Trial | int = self._pending.pop(number, None) or number
-        if _STATES[key] != TrialState.COMPLETE:
-            values = None
-        elif values is None:
-            raise ValueError(f"trial {number}: a COMPLETE trial needs its value(s)")
-        elif isinstance(values, (int, float, np.number)):
-            values = float(values)
-        else:
-            values = [float(v) for v in values]
-        self.study.tell(trial, values, state=_STATES[key])
+        told: float | list[float] | None = None
+        if final is TrialState.COMPLETE:
+            if values is None:
+                raise ValueError(f"trial {number}: a COMPLETE trial needs its value(s)")
+            if isinstance(values, (int, float, np.number)):
+                told = float(values)
+            else:
+                told = [float(v) for v in values]
+        self.study.tell(trial, told, state=final.to_optuna())
 
     def exhausted(self) -> bool:
         """True once the strategy has no new point to hand out (only a grid ever is)."""
@@ -309,58 +243,6 @@ class Strategy:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} seed={self.seed}>"
-
-
-# -- helpers for options --------------------------------------------------------------------
-def int_option(options: Mapping[str, Any], key: str, default: Any, *, minimum: int = 0) -> Any:
-    """``options[key]`` checked to be an integer >= ``minimum`` (or ``default`` when absent)."""
-    value = options.get(key, default)
-    if value is default:
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"must be an integer >= {minimum}, got {value!r}", path=f"strategy.{key}")
-    return int(value)
-
-
-def bool_option(options: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = options.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"must be true or false, got {value!r}", path=f"strategy.{key}")
-    return value
-
-
-def float_option(
-    options: Mapping[str, Any], key: str, default: Any, *, low: float, high: float
-) -> Any:
-    value = options.get(key, default)
-    if value is default:
-        return value
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or not low <= value <= high
-    ):
-        raise ConfigError(
-            f"must be a number in [{low:g}, {high:g}], got {value!r}", path=f"strategy.{key}"
-        )
-    return float(value)
-
-
-def choice_option(
-    options: Mapping[str, Any], key: str, default: str, allowed: Sequence[str]
-) -> str:
-    value = options.get(key, default)
-    for name in allowed:  # case does not matter: ei is EI
-        if isinstance(value, str) and value.lower() == name.lower():
-            return name
-    if value not in allowed:
-        raise ConfigError(
-            f"must be one of {', '.join(allowed)}, got {value!r}"
-            f"{did_you_mean(str(value), allowed)}",
-            path=f"strategy.{key}",
-        )
-    return str(value)
 
 
 def default_startup(budget: int | None) -> int:
@@ -375,7 +257,7 @@ def default_startup(budget: int | None) -> int:
     return max(5, min(10, budget // 5))
 
 
-def is_varying(dim: Any) -> bool:
+def is_varying(dim: Dimension) -> bool:
     """Whether a searched dimension has more than one value."""
     if isinstance(dim, (Float, Int)):
         return dim.low < dim.high

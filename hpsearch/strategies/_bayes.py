@@ -26,21 +26,44 @@ normalized score, higher is better) tpe scored 1 and 67 at 20 and 50 trials, gp 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from optuna.samplers import BaseSampler
 
+from hpsearch.config import Option, Schema, SweepConfig
 from hpsearch.space import Float, Space
 from hpsearch.strategies._base import Strategy
+from hpsearch.strategies._gp import GPStrategy
+from hpsearch.strategies._grid import GridStrategy
+from hpsearch.strategies._nsga2 import NSGA2Strategy
+from hpsearch.strategies._tpe import TPEStrategy
+
+if TYPE_CHECKING:
+    from optuna.study import Study
 
 __all__ = ["BayesStrategy", "choose_bayes"]
 
 MODEL_BUDGET = 200
 GP_MAX_DIMS = 20
+_CHOICES: dict[str, type[Strategy]] = {
+    "grid": GridStrategy,
+    "gp": GPStrategy,
+    "tpe": TPEStrategy,
+    "nsga2": NSGA2Strategy,
+}
 
 
-def choose_bayes(space: Space, budget: int | None, *, workers: int = 1) -> str:
+def choose_bayes(
+    space: Space | SweepConfig,
+    budget: int | None,
+    *,
+    n_objectives: int | None = None,
+    workers: int = 1,
+) -> str:
     """The strategy ``bayes`` runs for this space and trial budget (see the module docstring).
+
+    ``space`` may be a whole config: its space and number of metrics are used.
 
     ``workers`` does not change the choice today: tpe (constant liar) and gp both account for
     running trials.
@@ -54,12 +77,16 @@ def choose_bayes(space: Space, budget: int | None, *, workers: int = 1) -> str:
         >>> choose_bayes(Space((Categorical("k", ("a", "b")),)), 50)
         'grid'
     """
+    if isinstance(space, SweepConfig):
+        n_objectives = len(space.metrics) if n_objectives is None else n_objectives
+        space = space.space
+    n_objectives = 1 if n_objectives is None else n_objectives
     if budget is not None and space.is_finite():
         size = space.grid_size()
         if size is not None and size <= budget:
             return "grid"
     small = budget is not None and budget <= MODEL_BUDGET
-    if space.is_multi_objective:
+    if n_objectives > 1:
         return "tpe" if small else "nsga2"
     if (
         small
@@ -82,27 +109,36 @@ class BayesStrategy(Strategy):
     """
 
     name = "bayes"
+    schema = Schema(
+        {"n_startup_trials": Option.integer(low=0, help="random trials before tpe or gp model")}
+    )
 
     def __init__(
         self,
-        space: Space,
+        space: Space | SweepConfig,
         *,
+        directions: Sequence[str] | None = None,
         seed: int | None = None,
         budget: int | None = None,
         workers: int = 1,
         **options: Any,
     ) -> None:
-        from hpsearch.strategies._factory import STRATEGIES
-
-        self.chosen = choose_bayes(space, budget, workers=workers)
-        inner_options = dict(options)
-        if self.chosen not in ("tpe", "gp"):
-            inner_options.pop("n_startup_trials", None)
-        super().__init__(space, seed=seed, budget=budget, workers=workers, **options)
-        self.inner: Strategy = STRATEGIES[self.chosen](
-            space, seed=self._seed, budget=budget, workers=workers, **inner_options
+        super().__init__(
+            space, directions=directions, seed=seed, budget=budget, workers=workers, **options
         )
-        self.name = f"bayes({self.chosen})"
+        self.chosen = choose_bayes(
+            self.space, budget, n_objectives=len(self.directions), workers=workers
+        )
+        inner = dict(self.options) if self.chosen in ("tpe", "gp") else {}
+        self.inner: Strategy = _CHOICES[self.chosen](
+            self.space,
+            directions=self.directions,
+            seed=self._seed,
+            budget=budget,
+            workers=workers,
+            **inner,
+        )
+        self.name = f"bayes({self.chosen})"  # type: ignore[misc]
         self.reseed_on_resume = self.inner.reseed_on_resume  # type: ignore[misc]
         self._sampler = self.inner.sampler
 
@@ -111,7 +147,7 @@ class BayesStrategy(Strategy):
             return None  # type: ignore[return-value]
         return self.inner._build_sampler(seed)
 
-    def attach(self, study: Any) -> Strategy:
+    def attach(self, study: Study) -> Strategy:
         super().attach(study)
         self.inner.study = study
         self.inner._sampler = self._sampler
@@ -119,3 +155,9 @@ class BayesStrategy(Strategy):
 
     def exhausted(self) -> bool:
         return self.inner.exhausted()
+
+    def ask(self) -> Any:
+        if self.chosen == "grid":
+            self._study()
+            return self.inner.ask()
+        return super().ask()

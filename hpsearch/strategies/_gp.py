@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from optuna.samplers import BaseSampler, GPSampler
 
-from hpsearch.strategies._base import (
-    SpaceRandomSampler,
-    Strategy,
-    default_startup,
-    int_option,
-    quiet,
-)
+from hpsearch.config import Option, Schema
+from hpsearch.strategies._base import Strategy, default_startup, quiet
+from hpsearch.strategies._optuna_space import SpaceRandomSampler
 
 __all__ = ["GPStrategy"]
 
@@ -33,15 +29,18 @@ class GPStrategy(Strategy):
     """
 
     name = "gp"
+    schema = Schema({"n_startup_trials": Option.integer(low=0, help="random trials first")})
     reseed_on_resume = True
 
     def _build_sampler(self, seed: int) -> BaseSampler:
         return quiet(
             GPSampler,
             seed=seed,
-            n_startup_trials=int_option(
-                self.options, "n_startup_trials", default_startup(self.budget)
-            ),
+            n_startup_trials=self.startup_trials(),
             independent_sampler=SpaceRandomSampler(self.space, seed=seed),
             warn_independent_sampling=False,
         )
+
+    def startup_trials(self) -> int:
+        startup = self.option("n_startup_trials")
+        return default_startup(self.budget) if startup is None else int(startup)

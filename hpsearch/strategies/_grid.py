@@ -7,21 +7,22 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import optuna
 from optuna.samplers import BaseSampler
 
+from hpsearch.config import Option, Schema
 from hpsearch.errors import ConfigError
 from hpsearch.space import Categorical, Int, Space
-from hpsearch.strategies._base import SpaceRandomSampler, Strategy, bool_option
+from hpsearch.strategies._base import Strategy, StrategyExhausted, Suggestion
+from hpsearch.strategies._optuna_space import SpaceRandomSampler
 
 if TYPE_CHECKING:
-    from optuna.distributions import BaseDistribution
     from optuna.study import Study
-    from optuna.trial import FrozenTrial
 
-__all__ = ["GridSampler", "GridStrategy", "point_key"]
+    from hpsearch.config import SweepConfig
 
-#: Trial system attribute holding the grid point a trial evaluates.
-GRID_ATTR = "hpsearch:grid_point"
+__all__ = ["GridStrategy", "point_key"]
+
 MAX_GRID = 1_000_000
 
 
@@ -51,115 +52,14 @@ def point_key(space: Space, params: Mapping[str, Any]) -> str | None:
     return json.dumps(parts)
 
 
-class GridSampler(BaseSampler):
-    """An Optuna sampler that hands out each point of ``space.grid()`` once.
-
-    Unlike Optuna's own ``GridSampler`` it supports conditional spaces: each trial gets one
-    whole point (stored in the trial's system attribute ``hpsearch:grid_point``) before any
-    parameter is suggested. A point is *taken* once any trial, in any state, holds it, which
-    includes trials enqueued with fixed parameters; so resumed and parallel sweeps never hand a
-    point out twice.
-
-    Example:
-        >>> import optuna
-        >>> from hpsearch.space import Categorical, Space
-        >>> space = Space((Categorical("k", ("a", "b")),))
-        >>> study = optuna.create_study(sampler=GridSampler(space))
-        >>> [space.suggest(study.ask())["k"] for _ in range(2)]
-        ['a', 'b']
-    """
-
-    def __init__(self, space: Space, *, shuffle: bool = False, seed: int | None = None) -> None:
-        size = space.grid_size()
-        if space.is_finite() and (size is None or size > MAX_GRID):
-            raise ConfigError(
-                f"the grid has more than {MAX_GRID:,} points; use another strategy or fewer values",
-                path="strategy.name",
-            )
-        points = list(space.grid())
-        self.space = space
-        self._points: dict[str, dict[str, Any]] = {}
-        for point in points:
-            key = point_key(space, point)
-            assert key is not None
-            self._points[key] = space.encode(point)
-        self._order = list(self._points)
-        if shuffle:
-            perm = np.random.default_rng(seed).permutation(len(self._order))
-            self._order = [self._order[i] for i in perm]
-        self._fallback = SpaceRandomSampler(space, seed=seed)
-        self._known: dict[tuple[int, int, int], str | None] = {}
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def _key_of_stored(self, stored: Mapping[str, Any]) -> str | None:
-        return point_key(self.space, self.space.decode(stored))
-
-    def taken(self, study: Study) -> set[str]:
-        """Keys of the points held by any trial of ``study`` (any state, enqueued included)."""
-        keys: set[str] = set()
-        for t in study._storage.get_all_trials(study._study_id, deepcopy=False):
-            cache = (id(study._storage), study._study_id, t._trial_id)
-            if cache in self._known:
-                key = self._known[cache]
-            elif GRID_ATTR in t.system_attrs:
-                key = self._known[cache] = t.system_attrs[GRID_ATTR]
-            elif "fixed_params" in t.system_attrs:
-                key = self._known[cache] = self._key_of_stored(t.system_attrs["fixed_params"])
-            else:  # a trial from another sampler: whatever it holds so far
-                key = self._key_of_stored(t.params) if t.params else None
-            if key is not None:
-                keys.add(key)
-        return keys
-
-    def untaken(self, study: Study) -> list[str]:
-        """Keys of the points no trial holds yet, in visiting order."""
-        taken = self.taken(study)
-        return [k for k in self._order if k not in taken]
-
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        if GRID_ATTR in trial.system_attrs:
-            return
-        fixed = trial.system_attrs.get("fixed_params")
-        if fixed is not None:
-            key = self._key_of_stored(fixed)
-            if key not in self._points:
-                return  # enqueued off-grid: missing values are drawn at random
-        else:
-            left = self.untaken(study)
-            if not left:
-                return  # exhausted (a race between drivers): draw at random
-            key = left[0]
-        study._storage.set_trial_system_attr(trial._trial_id, GRID_ATTR, key)
-        trial.system_attrs[GRID_ATTR] = key  # the Trial caches this frozen trial
-
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
-        return {}
-
-    def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
-
-    def sample_independent(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        param_name: str,
-        param_distribution: BaseDistribution,
-    ) -> Any:
-        point = self._points.get(trial.system_attrs.get(GRID_ATTR, ""))
-        if point is None or param_name not in point:
-            return self._fallback.sample_independent(study, trial, param_name, param_distribution)
-        return point[param_name]
-
-
 class GridStrategy(Strategy):
     """Exhaustive search over ``space.grid()``: each point once, across resumes and workers.
 
-    Floats need a ``step`` (or ``low == high``). A FAILED point is not handed out again (the
-    driver retries failures by enqueueing the same parameters, which count as the same point).
+    Each new trial is enqueued with its whole grid point before it starts (through Optuna's
+    public ``enqueue_trial``), so conditional spaces work and a point is *taken* as soon as any
+    trial, in any state, holds it, retries enqueued by the driver included: resumed and
+    parallel sweeps never hand a point out twice. Floats need a ``step`` (or ``low == high``).
+    A FAILED point is not handed out again (the driver retries failures with the same params).
 
     Options:
         shuffle: Visit the points in a seeded random order (default false: file order).
@@ -174,21 +74,80 @@ class GridStrategy(Strategy):
     """
 
     name = "grid"
+    schema = Schema({"shuffle": Option.flag(False, help="visit the points in a seeded order")})
+
+    @classmethod
+    def check(cls, config: SweepConfig) -> None:
+        super().check(config)
+        for dim in config.space.parameters:
+            if dim.grid_values() is None:
+                raise ConfigError(
+                    "the grid strategy needs a finite set of values: give this "
+                    f"{dim.kind} a step, or choose another strategy",
+                    path=f"parameters.{dim.name}",
+                )
 
     def _build_sampler(self, seed: int) -> BaseSampler:
-        shuffle = bool_option(self.options, "shuffle", False)
-        return GridSampler(self.space, shuffle=shuffle, seed=seed)
+        space = self.space
+        size = space.grid_size()
+        if space.is_finite() and (size is None or size > MAX_GRID):
+            raise ConfigError(
+                f"the grid has more than {MAX_GRID:,} points; use another strategy or fewer values",
+                path="strategy.name",
+            )
+        self._points: dict[str, dict[str, Any]] = {}
+        for point in space.grid():
+            key = point_key(space, point)
+            assert key is not None  # every grid point is a point of its space
+            self._points[key] = space.encode(point)
+        self._order = list(self._points)
+        if self.option("shuffle"):
+            perm = np.random.default_rng(seed).permutation(len(self._order))
+            self._order = [self._order[i] for i in perm]
+        self._known: dict[int, str] = {}
+        return SpaceRandomSampler(space, seed=seed)
 
     @property
     def size(self) -> int:
         """Number of grid points."""
-        return len(self.sampler)  # type: ignore[arg-type]
+        self.sampler  # noqa: B018  (the points are built with the sampler)
+        return len(self._order)
+
+    def _taken(self, study: Study) -> set[str]:
+        """Keys of the points held by any trial of ``study`` (any state, enqueued included)."""
+        keys: set[str] = set()
+        for t in study.get_trials(deepcopy=False):
+            key = self._known.get(t.number)
+            if key is None:
+                fixed = t.system_attrs.get("fixed_params")
+                found = point_key(self.space, self.space.decode(fixed if fixed else t.params))
+                if found is None or (not fixed and not t.params):
+                    continue  # a trial from elsewhere that holds no point (yet)
+                key = found
+                if fixed:
+                    self._known[t.number] = key
+            keys.add(key)
+        return keys
+
+    def untaken(self) -> list[str]:
+        """Keys of the points no trial holds yet, in visiting order."""
+        if self.study is None:
+            return list(self._order)
+        taken = self._taken(self.study)
+        return [k for k in self._order if k not in taken]
 
     def remaining(self) -> int:
         """Points no trial holds yet (all of them before :meth:`attach`)."""
-        if self.study is None:
-            return self.size
-        return len(self.sampler.untaken(self.study))  # type: ignore[attr-defined]
+        return len(self.untaken())
 
     def exhausted(self) -> bool:
         return self.remaining() == 0
+
+    def ask(self) -> Suggestion:
+        study = self._study()
+        if not study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)):
+            left = self.untaken()
+            if not left:
+                raise StrategyExhausted(f"the {self.name} strategy has handed out every point")
+            study.enqueue_trial(self._points[left[0]], skip_if_exists=False)
+        return super().ask()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from optuna.samplers import BaseSampler, NSGAIISampler
 
-from hpsearch.strategies._base import Strategy, float_option, int_option, quiet
+from hpsearch.config import Option, Schema
+from hpsearch.strategies._base import Strategy, quiet
 
 __all__ = ["NSGA2Strategy"]
 
@@ -38,15 +39,20 @@ class NSGA2Strategy(Strategy):
     """
 
     name = "nsga2"
+    schema = Schema(
+        {
+            "population_size": Option.integer(low=2, help="individuals per generation"),
+            "mutation_prob": Option.number(low=0, high=1, help="per-parameter mutation"),
+            "crossover_prob": Option.number(0.9, low=0, high=1, help="crossover probability"),
+        }
+    )
     reseed_on_resume = True
 
     def _build_sampler(self, seed: int) -> BaseSampler:
         return quiet(
             NSGAIISampler,
-            population_size=int_option(
-                self.options, "population_size", default_population(self.budget), minimum=2
-            ),
-            mutation_prob=float_option(self.options, "mutation_prob", None, low=0.0, high=1.0),
-            crossover_prob=float_option(self.options, "crossover_prob", 0.9, low=0.0, high=1.0),
+            population_size=self.option("population_size") or default_population(self.budget),
+            mutation_prob=self.option("mutation_prob"),
+            crossover_prob=self.option("crossover_prob"),
             seed=seed,
         )

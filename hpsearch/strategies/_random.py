@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from optuna.samplers import BaseSampler
 
-from hpsearch.strategies._base import SpaceRandomSampler, Strategy
+from hpsearch.strategies._base import Strategy
+from hpsearch.strategies._optuna_space import SpaceRandomSampler
 
 __all__ = ["RandomStrategy"]
 

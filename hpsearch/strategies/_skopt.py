@@ -11,17 +11,12 @@ from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
+from hpsearch.config import Option, Schema
 from hpsearch.errors import ConfigError
 from hpsearch.space import Categorical, Float, Int, Space
-from hpsearch.strategies._base import (
-    SpaceRandomSampler,
-    Strategy,
-    choice_option,
-    default_startup,
-    derive_seed,
-    int_option,
-    is_varying,
-)
+from hpsearch.strategies._base import Strategy, default_startup, is_varying
+from hpsearch.strategies._optuna_space import SpaceRandomSampler, distribution
+from hpsearch.strategies._seeds import derive_seed
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution
@@ -122,21 +117,21 @@ class SkoptSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        return {c.dim.name: c.dim.to_optuna() for c in self._codecs}
+        return {c.dim.name: distribution(c.dim) for c in self._codecs}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        if study._is_multi_objective():
+        if len(study.directions) > 1:
             raise ValueError("the skopt strategy optimizes a single metric")
         skopt = _import_skopt()
         codecs = [c for c in self._codecs if c.dim.name in search_space]
         sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
         xs, ys, pending = [], [], []
         states = (TrialState.COMPLETE, TrialState.RUNNING)
-        for t in study._get_trials(deepcopy=False, states=states, use_cache=False):
+        for t in study.get_trials(deepcopy=False, states=states):
             if t.number == trial.number or any(c.dim.name not in t.params for c in codecs):
                 continue
             try:
@@ -198,7 +193,15 @@ class SkoptStrategy(Strategy):
     """
 
     name = "skopt"
-    single_objective_only = True
+    multi_objective = False
+    schema = Schema(
+        {
+            "n_initial_points": Option.integer(low=1, help="random points before modelling"),
+            "acq_func": Option.one_of(ACQ_FUNCS, "gp_hedge", help="acquisition function"),
+            "base_estimator": Option.one_of(ESTIMATORS, "GP", help="surrogate model"),
+            "acq_optimizer": Option.one_of(ACQ_OPTIMIZERS, "sampling", help="how to maximize"),
+        }
+    )
 
     def _build_sampler(self, seed: int) -> BaseSampler:
         if importlib.util.find_spec("skopt") is None:
@@ -206,10 +209,8 @@ class SkoptStrategy(Strategy):
         return SkoptSampler(
             self.space,
             seed=seed,
-            n_initial_points=int_option(
-                self.options, "n_initial_points", default_startup(self.budget), minimum=1
-            ),
-            acq_func=choice_option(self.options, "acq_func", "gp_hedge", ACQ_FUNCS),
-            base_estimator=choice_option(self.options, "base_estimator", "GP", ESTIMATORS),
-            acq_optimizer=choice_option(self.options, "acq_optimizer", "sampling", ACQ_OPTIMIZERS),
+            n_initial_points=self.option("n_initial_points") or default_startup(self.budget),
+            acq_func=self.option("acq_func"),
+            base_estimator=self.option("base_estimator"),
+            acq_optimizer=self.option("acq_optimizer"),
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from optuna.samplers import BaseSampler, QMCSampler
 
-from hpsearch.strategies._base import SpaceRandomSampler, Strategy, bool_option, quiet
+from hpsearch.config import Option, Schema
+from hpsearch.strategies._base import Strategy, quiet
+from hpsearch.strategies._optuna_space import SpaceRandomSampler
 
 __all__ = ["SobolStrategy"]
 
@@ -27,12 +29,13 @@ class SobolStrategy(Strategy):
     """
 
     name = "sobol"
+    schema = Schema({"scramble": Option.flag(True, help="scramble the sequence with the seed")})
 
     def _build_sampler(self, seed: int) -> BaseSampler:
         return quiet(
             QMCSampler,
             qmc_type="sobol",
-            scramble=bool_option(self.options, "scramble", True),
+            scramble=self.option("scramble"),
             seed=seed,
             independent_sampler=SpaceRandomSampler(self.space, seed=seed),
             warn_asynchronous_seeding=False,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from optuna.samplers import BaseSampler, TPESampler
 
-from hpsearch.strategies._base import Strategy, bool_option, default_startup, int_option, quiet
+from hpsearch.config import Option, Schema
+from hpsearch.strategies._base import Strategy, default_startup, quiet
 
 __all__ = ["TPEStrategy"]
 
@@ -28,18 +29,26 @@ class TPEStrategy(Strategy):
     """
 
     name = "tpe"
+    schema = Schema(
+        {
+            "n_startup_trials": Option.integer(low=0, help="random trials before modelling"),
+            "multivariate": Option.flag(True, help="model parameters jointly"),
+            "constant_liar": Option.flag(help="treat running trials as bad (parallel workers)"),
+            "n_ei_candidates": Option.integer(24, low=1, help="candidates per suggestion"),
+        }
+    )
     reseed_on_resume = True
 
     def _build_sampler(self, seed: int) -> BaseSampler:
-        multivariate = bool_option(self.options, "multivariate", True)
+        multivariate = self.option("multivariate")
+        startup = self.option("n_startup_trials")
+        liar = self.option("constant_liar")
         return quiet(
             TPESampler,
-            n_startup_trials=int_option(
-                self.options, "n_startup_trials", default_startup(self.budget)
-            ),
-            n_ei_candidates=int_option(self.options, "n_ei_candidates", 24, minimum=1),
+            n_startup_trials=default_startup(self.budget) if startup is None else startup,
+            n_ei_candidates=self.option("n_ei_candidates"),
             multivariate=multivariate,
             group=multivariate and self.space.is_conditional,
-            constant_liar=bool_option(self.options, "constant_liar", self.workers > 1),
+            constant_liar=self.workers > 1 if liar is None else liar,
             seed=seed,
         )

@@ -2,7 +2,7 @@
 
 This package imports torch; nothing outside it imports this package at import time.
 ``objective: {type: torch}`` (:mod:`hpsearch.objectives._torch`) drives it from a sweep, and
-:func:`retrain` trains a sweep's best config on all its data.
+:func:`hpsearch.sweep.retrain` trains a sweep's best config on all its data.
 """
 
 from hpsearch.training._checkpoint import load_checkpoint, load_model, save_checkpoint
@@ -10,7 +10,6 @@ from hpsearch.training._data import PreparedData, amp_dtype, parse_validation, s
 from hpsearch.training._knobs import KNOB_NAMES, TrainConfig, resolve_knobs
 from hpsearch.training._metrics import compute_metrics
 from hpsearch.training._models import build_model, count_parameters
-from hpsearch.training._retrain import retrain
 from hpsearch.training._schedules import LRSchedule, lr_at
 from hpsearch.training._trainer import TrainResult, make_loss, make_optimizer, predict, train
 
@@ -32,7 +31,6 @@ __all__ = [
     "parse_validation",
     "predict",
     "resolve_knobs",
-    "retrain",
     "save_checkpoint",
     "select_device",
     "train",

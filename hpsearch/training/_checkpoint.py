@@ -16,6 +16,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from hpsearch.training._knobs import resolve_knobs
+from hpsearch.training._models import build_model
+
 __all__ = ["load_checkpoint", "load_model", "save_checkpoint"]
 
 
@@ -106,9 +109,6 @@ def load_model(path: str | Path, *, factory: Any = None) -> tuple[nn.Module, dic
     Example:
         >>> # model, config = load_model("runs/mlp_digits/trials/7")
     """
-    from hpsearch.training._knobs import resolve_knobs
-    from hpsearch.training._models import build_model
-
     state, config = load_checkpoint(path)
     cfg = resolve_knobs((config.get("knobs", {}), "knobs"))
     model = build_model(

@@ -24,6 +24,7 @@ import torch
 from optuna.exceptions import TrialPruned
 from torch import nn
 
+from hpsearch.errors import ConfigError
 from hpsearch.training._data import PreparedData, TensorFold, amp_dtype
 from hpsearch.training._knobs import TrainConfig
 from hpsearch.training._metrics import compute_metrics, improved
@@ -101,8 +102,6 @@ def make_loss(cfg: TrainConfig, task: str) -> Callable[[torch.Tensor, torch.Tens
     kind = cfg.loss if cfg.loss != "auto" else ("mse" if task == "regression" else "cross_entropy")
     if task == "regression":
         if kind == "cross_entropy":
-            from hpsearch.errors import ConfigError
-
             raise ConfigError("cross_entropy needs a classification task", path="params.loss")
         base = nn.MSELoss() if kind == "mse" else nn.HuberLoss(delta=cfg.huber_delta)
         return lambda out, y: base(out.reshape(-1).float(), y)

@@ -200,7 +200,7 @@ def test_every_problem_has_a_loadable_space() -> None:
 
     for problem in PROBLEMS.values():
         space = hpsearch.load_space(problem.space_dict)
-        assert len(space.searched) >= 2, problem.name
+        assert len(space.space.searched) >= 2, problem.name
 
 
 def test_full_tier_reports_a_missing_collected_benchmark(tmp_path, monkeypatch) -> None:

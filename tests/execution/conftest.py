@@ -39,7 +39,7 @@ class RayManager:
         """A single-node instance: 2 CPUs and one declared (fake) GPU."""
         import ray
 
-        from hpsearch.execution._ray import start_local_ray
+        from hpsearch.execution import start_local_ray
 
         if self.kind == "local" and ray.is_initialized():
             return
@@ -52,7 +52,7 @@ class RayManager:
         import ray
         from ray.cluster_utils import Cluster
 
-        from hpsearch.execution._ray import loopback_only
+        from hpsearch.execution import loopback_only
 
         if self.kind == "cluster" and ray.is_initialized():
             return self.cluster

@@ -8,8 +8,7 @@ import time
 import pytest
 from optuna.exceptions import TrialPruned
 
-from hpsearch.execution import Finished, Report, TrialJob
-from hpsearch.execution._local import ProcessExecutor, ThreadExecutor
+from hpsearch.execution import Finished, ProcessExecutor, Report, ThreadExecutor, TrialJob
 
 
 def _factory():

@@ -25,7 +25,7 @@ from tests.sweep.drivers import LOSS_S, start_sweep, sweep_env, wait_for_trials,
 ray = pytest.importorskip("ray")
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
-from hpsearch.execution._ray import RayExecutor  # noqa: E402
+from hpsearch.execution import RayExecutor  # noqa: E402
 
 pytestmark = pytest.mark.ray
 

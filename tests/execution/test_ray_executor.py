@@ -10,13 +10,14 @@ import time
 import pytest
 
 from hpsearch.errors import ConfigError, ObjectiveError
-from hpsearch.execution import TrialJob, TrialPruned
+from hpsearch.execution import TrialJob
+from hpsearch.trial import TrialPruned
 from tests.execution.conftest import drive
 
 ray = pytest.importorskip("ray")
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
-from hpsearch.execution._ray import RayExecutor, plan_slots  # noqa: E402
+from hpsearch.execution import RayExecutor, plan_slots  # noqa: E402
 
 pytestmark = pytest.mark.ray
 

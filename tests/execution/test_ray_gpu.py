@@ -14,7 +14,7 @@ from tests.execution.conftest import drive
 ray = pytest.importorskip("ray")
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
-from hpsearch.execution._ray import RayExecutor  # noqa: E402
+from hpsearch.execution import RayExecutor  # noqa: E402
 
 pytestmark = pytest.mark.ray
 

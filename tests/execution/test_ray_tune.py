@@ -6,13 +6,13 @@ import sys
 
 import pytest
 
+from hpsearch import load_space
 from hpsearch.errors import ConfigError
-from hpsearch.space import load_space
 
 ray = pytest.importorskip("ray")
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
-from hpsearch.execution._tune import TuneTrial, run_with_tune  # noqa: E402
+from hpsearch.execution import TuneTrial, run_with_tune  # noqa: E402
 
 pytestmark = pytest.mark.ray
 

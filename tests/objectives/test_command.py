@@ -17,9 +17,10 @@ import yaml
 
 from hpsearch import load_space
 from hpsearch.errors import ConfigError
-from hpsearch.execution import TrialContext, TrialJob, TrialPruned, run_trial
+from hpsearch.execution import TrialJob, run_trial
 from hpsearch.objectives import build_objective
 from hpsearch.objectives._command import CommandObjective
+from hpsearch.trial import Trial, TrialPruned
 
 from .objective_helpers import RecordingChannel
 
@@ -240,7 +241,7 @@ def test_environment_and_working_folder(tmp_path, script):
         env={"MY_FLAG": 7},
         base_dir=str(tmp_path),
     )
-    objective({"x": 0.5}, TrialContext(TrialJob(number=5, params={"x": 0.5})))
+    objective({"x": 0.5}, Trial(5, {"x": 0.5}))
     got = record(tmp_path)
     assert Path(got["cwd"]) == tmp_path / "work"
     assert got["env"]["HPSEARCH_TRIAL_NUMBER"] == "5"
@@ -293,7 +294,7 @@ def test_streamed_steps_are_reported_and_the_last_one_is_the_result(tmp_path, sc
         },
     )
     channel = RecordingChannel()
-    result = objective({"x": 0.5}, TrialContext(TrialJob(0, {"x": 0.5}), channel))
+    result = objective({"x": 0.5}, Trial(0, {"x": 0.5}, channel=channel))
     assert result == {"loss": pytest.approx(1 / 3)}
     assert channel.reports == [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3))]
 
@@ -325,7 +326,7 @@ def test_pruning_a_streaming_command_kills_its_whole_process_group(tmp_path, scr
     )
     channel = RecordingChannel(prune_at=3)
     with pytest.raises(TrialPruned, match="pruned at step 3"):
-        objective({"x": 0.5}, TrialContext(TrialJob(0, {"x": 0.5}), channel))
+        objective({"x": 0.5}, Trial(0, {"x": 0.5}, channel=channel))
     assert [step for step, _ in channel.reports] == [0, 1, 2, 3]
     child, grandchild = map(int, pids.read_text().split())
     assert _wait_until(lambda: _gone(child) and _gone(grandchild))
@@ -338,7 +339,7 @@ def test_what_the_program_leaves_running_is_killed_and_output_is_logged(tmp_path
         tmp_path, command=[sys.executable, str(script)], env={"MODE": "daemon", "PIDS": str(pids)}
     )
     trial_dir = tmp_path / "trials" / "4"
-    result = objective({"x": 0.5}, TrialContext(TrialJob(4, {"x": 0.5}, out_dir=str(trial_dir))))
+    result = objective({"x": 0.5}, Trial(4, {"x": 0.5}, directory=str(trial_dir)))
     assert result == {"loss": 0.5}
     _, grandchild = map(int, pids.read_text().split())
     assert _wait_until(lambda: _gone(grandchild))
@@ -442,13 +443,13 @@ def test_the_command_dies_with_its_worker(tmp_path, script, sig):
     ],
 )
 def test_bad_command_blocks_are_config_errors(tmp_path, block, match):
-    space = load_space(
-        {
-            "parameters": {"x": {"type": "float", "low": 0, "high": 1}},
-            "objective": {"type": "command", **block},
-        }
-    )
-    with pytest.raises(ConfigError, match=match):
+    with pytest.raises(ConfigError, match=match):  # at load time, or when the objective is built
+        space = load_space(
+            {
+                "parameters": {"x": {"type": "float", "low": 0, "high": 1}},
+                "objective": {"type": "command", **block},
+            }
+        )
         build_objective(space.objective, space, base_dir=str(tmp_path))
 
 

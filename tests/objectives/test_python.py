@@ -105,8 +105,8 @@ def test_a_module_next_to_the_space_file_is_importable(tmp_path):
     ],
 )
 def test_bad_functions_are_config_errors(function, extra, match):
-    space = space_for(function, **extra)
-    with pytest.raises(ConfigError, match=match):
+    with pytest.raises(ConfigError, match=match):  # at load time, or when the objective is built
+        space = space_for(function, **extra)
         PythonObjective(space.objective, space)
 
 

@@ -9,9 +9,10 @@ import pytest
 
 from hpsearch import load_space
 from hpsearch.errors import ConfigError
-from hpsearch.execution import TrialContext, TrialJob, TrialPruned, run_trial
+from hpsearch.execution import TrialJob, run_trial
 from hpsearch.objectives import build_objective
 from hpsearch.objectives._sklearn import SklearnObjective
+from hpsearch.trial import Trial, TrialPruned
 
 from .objective_helpers import RecordingChannel
 
@@ -47,7 +48,7 @@ def svm_space(**objective):
 
 
 def trial_for(params, channel=None, number=0):
-    return TrialContext(TrialJob(number=number, params=params), channel)
+    return Trial(number, params, channel=channel)
 
 
 def test_svm_on_digits_cv5_returns_mean_std_and_reports_each_fold():
@@ -68,7 +69,7 @@ def test_svm_on_digits_cv5_returns_mean_std_and_reports_each_fold():
 def test_fold_racing_stops_a_bad_config_while_the_good_one_runs_all_folds():
     space = svm_space()
     objective = SklearnObjective(space.objective, space)
-    assert objective.race.rule.rule == "median"  # on by default with 5 folds
+    assert objective.cv.race.rule.rule == "median"  # on by default with 5 folds
     good_channel = RecordingChannel()
     good = objective(GOOD, trial_for(GOOD, good_channel, number=0))
     assert good["folds_run"] == 5 and len(good_channel.reports) == 5
@@ -268,7 +269,7 @@ def test_timeseries_cv_trains_on_the_past_only(helpers_on_path):
 def test_holdout_split_with_test_size():
     space = svm_space(cv=None, test_size=0.25)
     objective = SklearnObjective(space.objective, space)
-    assert len(objective.folds) == 1 and objective.race.rule.rule == "none"
+    assert len(objective.folds) == 1 and objective.cv.race.rule.rule == "none"
     assert objective(GOOD)["accuracy"] > 0.95
 
 
@@ -419,7 +420,7 @@ def test_a_failing_fit_fails_the_trial_with_its_message():
 
 @pytest.mark.slow
 def test_a_sweep_records_raced_configs_as_pruned_with_their_folds(tmp_path):
-    from hpsearch.sweep import run
+    from hpsearch import run
 
     space = {
         "name": "racing",

@@ -8,8 +8,9 @@ import numpy as np
 import optuna
 import pytest
 
-from hpsearch.space import load_space
-from hpsearch.storage import SweepRecord
+from hpsearch import load_space
+from hpsearch.storage import SweepResult
+from hpsearch.strategies import suggest
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -42,7 +43,7 @@ def single_record(n_trials=30, *, seed=0, name="demo sweep", prune=True, fail=Tr
     )
 
     def objective(trial):
-        p = space.suggest(trial)
+        p = suggest(trial, space.space)
         loss = (math.log10(p["lr"]) + 2) ** 2 + 0.05 * p["depth"] + (p["kernel"] == "poly")
         for step in range(5):
             trial.report(loss + 1.0 / (step + 1), step)
@@ -55,7 +56,7 @@ def single_record(n_trials=30, *, seed=0, name="demo sweep", prune=True, fail=Tr
         return loss
 
     study.optimize(objective, n_trials=n_trials, catch=(RuntimeError,))
-    return SweepRecord.from_study(study, space)
+    return SweepResult.from_study(study, space)
 
 
 def multi_record(n_trials=40, *, k=2, seed=1):
@@ -72,14 +73,14 @@ def multi_record(n_trials=40, *, k=2, seed=1):
     rng = np.random.default_rng(seed)
 
     def objective(trial):
-        p = space.suggest(trial)
+        p = suggest(trial, space.space)
         acc = 1 - abs(math.log10(p["lr"]) + 2) / 5 + 0.01 * p["depth"] + rng.normal(0, 0.01)
         lat = p["depth"] * 2.0 + rng.normal(0, 0.5) + (p["kernel"] == "poly")
         size = p["depth"] ** 1.5 + rng.normal(0, 0.2)
         return (acc, lat, size)[:k]
 
     study.optimize(objective, n_trials=n_trials)
-    return SweepRecord.from_study(study, space)
+    return SweepResult.from_study(study, space)
 
 
 @pytest.fixture(scope="session")

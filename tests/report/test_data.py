@@ -12,10 +12,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hpsearch.config import Metric
 from hpsearch.report import _data
 from hpsearch.report._data import Objective
-from hpsearch.space import Metric
-from hpsearch.storage import SweepRecord
+from hpsearch.storage import SweepResult
 
 from .conftest import multi_record, single_record
 
@@ -190,7 +190,7 @@ def test_importances_are_none_for_a_tiny_study():
 def test_importances_are_none_without_variation():
     n = 15
     t = table({"value": [1.0] * n, "param_x": np.linspace(0, 1, n)})
-    rec = SweepRecord(
+    rec = SweepResult(
         name="flat",
         metrics=[Metric("loss")],
         trials=t,
@@ -199,7 +199,7 @@ def test_importances_are_none_without_variation():
     imp = _data.param_importances(rec)
     assert imp.values is None and "same loss" in imp.reason
     t2 = table({"value": np.linspace(0, 1, n), "param_x": [0.5] * n})
-    rec2 = SweepRecord(
+    rec2 = SweepResult(
         name="const",
         metrics=[Metric("loss")],
         trials=t2,
@@ -215,7 +215,7 @@ def test_importances_from_a_hand_made_table_without_a_space():
     x = rng.random(n)
     kind = rng.choice(["a", "b"], n)
     t = table({"value": 5 * x + 0.01 * (kind == "a"), "param_x": x, "param_kind": kind})
-    rec = SweepRecord(
+    rec = SweepResult(
         name="hand",
         metrics=[Metric("loss")],
         trials=t,
@@ -293,7 +293,7 @@ def test_summary_of_a_multi_objective_sweep_picks_a_pareto_trial(multi):
 
 def test_summary_without_complete_trials():
     t = table({"value": [None, None]}, ["FAILED", "RUNNING"])
-    rec = SweepRecord(
+    rec = SweepResult(
         name="empty",
         metrics=[Metric("loss")],
         trials=t,
@@ -304,18 +304,18 @@ def test_summary_without_complete_trials():
 
 
 def test_list_valued_categorical_comes_back_as_a_list():
-    from hpsearch.space import load_space
+    from hpsearch import load_space
 
     space = load_space(
         {"parameters": {"layers": {"type": "categorical", "choices": [[64, 64], [128]]}}}
     )
     t = table({"value": [1.0, 0.5], "param_layers": ["[64, 64]", "[128]"]})
-    rec = SweepRecord(
+    rec = SweepResult(
         name="lists",
         metrics=[Metric("loss")],
         trials=t,
         intermediate=pd.DataFrame(columns=["number", "step", "value"]),
-        space=space,
+        space=space.space,
     )
     assert yaml.safe_load(_data.summarize(rec).best_yaml) == {"layers": [128]}
 

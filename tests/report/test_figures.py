@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hpsearch.config import Metric
 from hpsearch.report import _data, _figures, build_report
-from hpsearch.space import Metric
-from hpsearch.storage import SweepRecord
+from hpsearch.storage import SweepResult
 
 
 def test_history_has_trials_best_line_and_best_star(single):
@@ -92,7 +92,7 @@ def test_figure_strings_are_html_escaped():
             "param_c": ["<i>a</i>", "b"] * 6,
         }
     )
-    rec = SweepRecord(
+    rec = SweepResult(
         name="<s>n</s>",
         metrics=[Metric("<u>m</u>")],
         trials=t,
@@ -118,13 +118,13 @@ def test_empty_and_running_only_sweeps_render():
         "attempt",
         "last_step",
     ]
-    empty = SweepRecord(
+    empty = SweepResult(
         name="empty",
         metrics=[Metric("loss")],
         trials=pd.DataFrame(columns=cols),
         intermediate=pd.DataFrame(columns=["number", "step", "value"]),
     )
-    running = SweepRecord(
+    running = SweepResult(
         name="running",
         metrics=[Metric("a"), Metric("b", "maximize")],
         trials=pd.DataFrame(
@@ -149,7 +149,7 @@ def test_wide_sweeps_show_the_most_important_parameters_first():
     params = {f"param_p{i:02d}": rng.random(n) for i in range(k)}
     value = 10 * params["param_p17"] + 0.1 * rng.random(n)
     t = pd.DataFrame({"number": range(n), "state": ["COMPLETE"] * n, "value": value, **params})
-    rec = SweepRecord(
+    rec = SweepResult(
         name="wide",
         metrics=[Metric("loss")],
         trials=t,

@@ -14,11 +14,13 @@ import optuna
 import pandas as pd
 import pytest
 
+from hpsearch import load_space
+from hpsearch.config import Metric
 from hpsearch.report import build_report, write_report
 from hpsearch.report._assets import APP_JS
 from hpsearch.report._html import embed_json
-from hpsearch.space import Metric, load_space
-from hpsearch.storage import SweepRecord
+from hpsearch.storage import SweepResult
+from hpsearch.strategies import suggest
 
 XSS_NAME = "x<script>alert(1)</script>"
 XSS_QUOTES = "k'\"q"
@@ -102,7 +104,7 @@ def sha256(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
 
 
-def hostile_record() -> SweepRecord:
+def hostile_record() -> SweepResult:
     space = load_space(
         {
             "name": XSS_SWEEP,
@@ -120,7 +122,7 @@ def hostile_record() -> SweepRecord:
     )
 
     def objective(trial):
-        p = space.suggest(trial)
+        p = suggest(trial, space.space)
         if trial.number % 5 == 2:
             trial.set_user_attr("hpsearch:error", XSS_ERROR)
             raise RuntimeError("boom")
@@ -128,9 +130,8 @@ def hostile_record() -> SweepRecord:
         return p[XSS_NAME] + XSS_CHOICES.index(p[XSS_QUOTES]), p["depth"] * 1.5
 
     study.optimize(objective, n_trials=24, catch=(RuntimeError,))
-    record = SweepRecord.from_study(
-        study, space, strategy="<b>random</b>", directory="/tmp/<script>alert(11)</script>"
-    )
+    record = SweepResult.from_study(study, space, directory="/tmp/<script>alert(11)</script>")
+    record.strategy = "<b>random</b>"
     # multi-objective Optuna trials cannot report(); learning curves come from the table
     record.intermediate = pd.DataFrame(
         [{"number": n, "step": s, "value": 0.1 * n * s} for n in range(24) for s in range(3)]
@@ -290,7 +291,7 @@ def test_report_without_complete_trials_still_renders():
             "error": ["<b>oops</b>", ""],
         }
     )
-    rec = SweepRecord(
+    rec = SweepResult(
         name="nothing yet",
         metrics=[Metric("loss")],
         trials=t,
@@ -333,7 +334,7 @@ def test_trial_table_rows_states_and_errors():
             "error": ["", tb, ""],
         }
     )
-    rec = SweepRecord(
+    rec = SweepResult(
         name="t",
         metrics=[Metric("loss")],
         trials=t,

@@ -95,7 +95,7 @@ def test_bayes_gp_runs_and_resumes_on_the_same_study():
     assert first.chosen == "gp"
     for _ in range(5):
         s = first.ask()
-        space.check_params(s.params)
+        space.space.check_params(s.params)
         first.tell(s, s.params["x"] ** 2 + (s.params["k"] != "b"))
     again = BayesStrategy(space, seed=0, budget=20, n_startup_trials=3).attach(first.study)
     # Reseeded on resume, and the inner strategy shares the sampler the study now uses.

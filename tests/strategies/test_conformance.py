@@ -26,7 +26,7 @@ FAST_START = {
 
 
 def build(name: str, space, *, seed: int | None = 0, budget: int | None = 12) -> Strategy:
-    if name == "grid" and not space.is_finite():
+    if name == "grid" and not space.space.is_finite():
         finite = finite_svm_space() if space.name.startswith("svm") else finite_nested_space()
         space = finite.replace(metrics=space.metrics)
     return STRATEGIES[name](space, seed=seed, budget=budget, **FAST_START.get(name, {}))
@@ -40,7 +40,7 @@ def run(strategy: Strategy, n: int) -> list[dict]:
         suggestion = strategy.ask()
         seen.append(suggestion.params)
         values = [score(suggestion.params), -score(suggestion.params) / 2]
-        strategy.tell(suggestion, values[: len(strategy.space.metrics)])
+        strategy.tell(suggestion, values[: len(strategy.directions)])
     return seen
 
 
@@ -90,7 +90,7 @@ def test_enqueued_trial_comes_out_with_its_params(name):
         "gamma": "auto" if name == "grid" else 0.01,
         "shrinking": True,
     }
-    strategy.study.enqueue_trial(space.encode(fixed))
+    strategy.study.enqueue_trial(space.space.encode(fixed))
     suggestion = strategy.ask()
     assert suggestion.params == fixed
     strategy.tell(suggestion, state="FAILED")
@@ -115,7 +115,7 @@ def test_resumes_on_a_stored_study(tmp_path, name):
     storage = JournalStorage(JournalFileBackend(str(tmp_path / "journal.log")))
     first = build(name, space)
     study = optuna.create_study(
-        storage=storage, study_name="s", sampler=first.sampler, directions=first.space.directions
+        storage=storage, study_name="s", sampler=first.sampler, directions=first.directions
     )
     before = run(first.attach(study), 4)
     again = build(name, space)

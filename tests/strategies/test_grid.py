@@ -33,8 +33,8 @@ def drain(strategy: GridStrategy) -> list[dict]:
 def test_enumerates_the_grid_in_order(make_space):
     space = make_space()
     strategy = GridStrategy(space)
-    expected = list(space.grid())
-    assert strategy.size == len(expected) == space.grid_size()
+    expected = list(space.space.grid())
+    assert strategy.size == len(expected) == space.space.grid_size()
     assert drain(strategy) == expected
     assert strategy.exhausted() and strategy.remaining() == 0
     with pytest.raises(StrategyExhausted, match="handed out every point"):
@@ -43,7 +43,7 @@ def test_enumerates_the_grid_in_order(make_space):
 
 def test_conditional_grid_is_exact():
     space = finite_svm_space()
-    points = list(space.grid())
+    points = list(space.space.grid())
     # 4 C x (rbf: 2 gammas + poly: 3 degrees x 2 gammas + linear: 1) = 36
     assert len(points) == 36
     assert all("degree" not in p for p in points if p["kernel"] != "poly")
@@ -55,7 +55,7 @@ def test_shuffle_is_seeded_and_complete():
     first = drain(GridStrategy(space, seed=1, shuffle=True))
     again = drain(GridStrategy(space, seed=1, shuffle=True))
     other = drain(GridStrategy(space, seed=2, shuffle=True))
-    expected = list(space.grid())
+    expected = list(space.space.grid())
     assert first == again
     assert first != expected and other != first
     assert sorted(map(key, first)) == sorted(map(key, expected))
@@ -70,7 +70,7 @@ def test_interleaved_asks_before_tells():
         seen += [s.params for s in batch]
         for s in reversed(batch):  # finish out of order
             strategy.tell(s, score(s.params))
-    assert seen == list(space.grid())
+    assert seen == list(space.space.grid())
 
 
 def test_resumes_with_a_fresh_strategy_on_a_stored_study(tmp_path):
@@ -98,18 +98,18 @@ def test_resumes_with_a_fresh_strategy_on_a_stored_study(tmp_path):
     assert again.remaining() == 36 - 10
     rest = drain(again)
     assert len(rest) == 26
-    assert sorted(map(key, done + rest)) == sorted(map(key, space.grid()))
+    assert sorted(map(key, done + rest)) == sorted(map(key, space.space.grid()))
 
 
 def test_enqueued_points_count_as_taken():
     space = finite_svm_space()
-    points = list(space.grid())
+    points = list(space.space.grid())
     strategy = GridStrategy(space)
     first = strategy.ask()
     strategy.tell(first, state="FAILED")
     # The driver retries the failed point, and enqueues one more by hand.
-    strategy.study.enqueue_trial(space.encode(first.params))
-    strategy.study.enqueue_trial(space.encode(points[5]))
+    strategy.study.enqueue_trial(space.space.encode(first.params))
+    strategy.study.enqueue_trial(space.space.encode(points[5]))
     assert strategy.remaining() == len(points) - 2
     retried = strategy.ask()
     assert retried.params == first.params

@@ -45,7 +45,7 @@ def test_maps_every_dimension_kind():
     strategy = SkoptStrategy(space, seed=1, n_initial_points=2)
     for _ in range(5):
         s = strategy.ask()
-        space.check_params(s.params)
+        space.space.check_params(s.params)
         strategy.tell(s, s.params["lr"] + s.params["drop"] + s.params["n"] / 64)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from hpsearch.storage._load import load_study
+from hpsearch.storage import SweepDirectory
 from tests.processes import Proc, descendants, kill_all, wait_until_gone
 
 HERE = Path(__file__).parent
@@ -80,7 +80,7 @@ def sigkill(driver: subprocess.Popen[bytes]) -> tuple[list[Proc], list[Proc]]:
 
 def completed(out: Path) -> dict[int, tuple[dict[str, Any], float]]:
     """The sweep's completed trials: number -> (params, value)."""
-    study, _ = load_study(out)
+    study, _ = SweepDirectory(out).load_study()
     return {
         t.number: (dict(t.params), t.values[0])
         for t in study.get_trials()
@@ -89,7 +89,7 @@ def completed(out: Path) -> dict[int, tuple[dict[str, Any], float]]:
 
 
 def states(out: Path) -> list[str]:
-    study, _ = load_study(out)
+    study, _ = SweepDirectory(out).load_study()
     return [t.state.name for t in study.get_trials()]
 
 
@@ -109,7 +109,7 @@ def assert_resumed(
     out: Path, budget: int, kept: Mapping[int, tuple[dict[str, Any], float]]
 ) -> list[Any]:
     """The budget is complete, nothing is left running, and every trial ``kept`` is unchanged."""
-    study, _ = load_study(out)
+    study, _ = SweepDirectory(out).load_study()
     trials = study.get_trials()
     complete = [t for t in trials if t.state.name == "COMPLETE"]
     assert len(complete) == budget

@@ -164,7 +164,7 @@ def test_a_second_driver_on_the_same_directory_is_refused(tmp_path):
     from hpsearch.storage._journal import SweepLock
 
     out = tmp_path / "busy"
-    with SweepLock(out), pytest.raises(hpsearch.ConfigError, match="already running"):
+    with SweepLock(out), pytest.raises(hpsearch.errors.SweepLockedError, match="already running"):
         hpsearch.run(_space(tmp_path), out=out, report=False)
 
 

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
+from hpsearch.strategies import suggest
+
 torch = pytest.importorskip("torch")
 
 import hpsearch  # noqa: E402
-from hpsearch.execution import TrialContext, TrialJob  # noqa: E402
 from hpsearch.objectives import build_objective  # noqa: E402
+from hpsearch.trial import Trial  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -82,15 +84,15 @@ def context(
     channel: Any = None,
     out_dir: str | None = None,
     device: str | None = None,
-) -> TrialContext:
-    return TrialContext(TrialJob(number, dict(params), out_dir=out_dir), channel, device=device)
+) -> Trial:
+    return Trial(number, dict(params), directory=out_dir, channel=channel, device=device)
 
 
 def optuna_objective(space: hpsearch.Space, objective: Any) -> Any:
     """An Optuna objective running ``objective`` on ``space``'s suggestions."""
 
     def run(trial: Any) -> Any:
-        params = space.suggest(trial)
+        params = suggest(trial, space.space)
         channel = None if space.is_multi_objective else OptunaChannel(trial)
         result = objective(params, context(params, number=trial.number, channel=channel))
         for key, value in result.items():

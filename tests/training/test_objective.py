@@ -12,7 +12,8 @@ import hpsearch
 from hpsearch.errors import ConfigError
 from hpsearch.execution import TrialJob, run_trial
 from hpsearch.objectives import build_objective
-from hpsearch.training import load_checkpoint, load_model, retrain, select_device
+from hpsearch.sweep import retrain
+from hpsearch.training import load_checkpoint, load_model, select_device
 from hpsearch.training._data import amp_dtype
 
 from .conftest import RecordingChannel, context, make_objective, make_space

@@ -8,7 +8,8 @@ import optuna
 import pytest
 
 import hpsearch
-from hpsearch.training import retrain
+from hpsearch.config import ObjectiveConfig
+from hpsearch.sweep import retrain
 
 from .conftest import make_objective, make_space, optuna_objective
 
@@ -83,7 +84,9 @@ def test_multi_objective_pareto_front_has_no_dominated_point(tmp_path: Path) -> 
 def test_mlp_digits_example_runs_with_asha(tmp_path: Path) -> None:
     space = hpsearch.load_space(ROOT / "search_spaces" / "mlp_digits.yaml")
     assert space.pruner and space.pruner["type"] == "asha"
-    small = space.replace(objective={**space.objective, "epochs": 9})
+    small = space.replace(
+        objective=ObjectiveConfig("torch", {**space.objective.options, "epochs": 9})
+    )
     result = hpsearch.run(small, trials=10, out=tmp_path / "run", report=False)
     states = result.trials["state"].value_counts().to_dict()
     assert states.get("COMPLETE", 0) >= 1 and states.get("PRUNED", 0) >= 3

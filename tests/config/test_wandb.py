@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hpsearch import load_space
+from hpsearch.config import is_wandb_sweep
 from hpsearch.errors import ConfigError
-from hpsearch.space import Categorical, Constant, Float, Int, Prior, load_space
-from hpsearch.space._wandb import is_wandb_sweep
+from hpsearch.space import Categorical, Constant, Float, Int, Prior
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "wandb"
 BROKEN = "Etheredge-Works__gloves__wandb_sweep.yaml"
@@ -33,7 +34,7 @@ def sweep(parameters: dict, **top) -> dict:
 
 def one(spec: dict, **top):
     """The single dimension a one-parameter W&B sweep loads into."""
-    return load_space(sweep({"x": spec}, **top))["x"]
+    return load_space(sweep({"x": spec}, **top)).space["x"]
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -56,8 +57,8 @@ def test_corpus_file_loads_and_round_trips(name):
     assert space.strategy.name in ("grid", "random", "bayes")
     assert space.objective is not None and space.objective["type"] == "command"
     assert load_space(space.to_dict()) == space
-    sample = space.sample(np.random.default_rng(0))
-    assert space.contains(sample)
+    sample = space.space.sample(np.random.default_rng(0))
+    assert space.space.contains(sample)
 
 
 @needs_corpus
@@ -72,15 +73,15 @@ def test_corpus_duplicate_key_is_rejected_with_its_line():
 @needs_corpus
 def test_colehurwitz_log_uniform_takes_natural_log_bounds():
     space = load_corpus("colehurwitz__llm_bci__sweep_bayes.yaml")
-    lr = space["optimizer.lr"]
+    lr = space.space["optimizer.lr"]
     assert isinstance(lr, Float) and lr.log
     assert lr.low == pytest.approx(1e-5, rel=1e-6)
     assert lr.high == pytest.approx(0.05, rel=1e-6)
-    assert space["optimizer.wd"].low == pytest.approx(math.exp(-15.7232658369))
-    assert space["optimizer.warmup_epochs"] == Int("optimizer.warmup_epochs", 0, 25)
-    dropout = space["neural_encoder.embedder.dropout"]
+    assert space.space["optimizer.wd"].low == pytest.approx(math.exp(-15.7232658369))
+    assert space.space["optimizer.warmup_epochs"] == Int("optimizer.warmup_epochs", 0, 25)
+    dropout = space.space["neural_encoder.embedder.dropout"]
     assert isinstance(dropout, Float) and (dropout.low, dropout.high) == (0.0, 0.6)
-    assert space["neural_encoder.norm_and_noise.normalize"].choices == (False, True)
+    assert space.space["neural_encoder.norm_and_noise.normalize"].choices == (False, True)
     assert space.pruner == {"type": "hyperband", "min_resource": 20, "reduction_factor": 2}
     assert space.metrics[0].name == "test_epoch_PER" and space.metrics[0].goal == "minimize"
     assert space.objective == {
@@ -96,13 +97,13 @@ def test_karapostk_log_uniform_values_run_cap_and_nested_constants():
     space = load_corpus(
         "karapostK__hassaku__conf__sweeps__protomf__uiprotomf_lfm2b2020_sweep_conf.yaml"
     )
-    assert space["lr"] == Float("lr", 5e-4, 2e-3, log=True)
-    assert space["wd"] == Float("wd", 1e-5, 5e-3, log=True)
-    assert space["embedding_dim"] == Int("embedding_dim", 64, 256)
-    assert space["running_settings.train_n_workers"] == Constant(
+    assert space.space["lr"] == Float("lr", 5e-4, 2e-3, log=True)
+    assert space.space["wd"] == Float("wd", 1e-5, 5e-3, log=True)
+    assert space.space["embedding_dim"] == Int("embedding_dim", 64, 256)
+    assert space.space["running_settings.train_n_workers"] == Constant(
         "running_settings.train_n_workers", 8
     )
-    assert space["running_settings.batch_verbose"].value is True
+    assert space.space["running_settings.batch_verbose"].value is True
     assert space.budget.trials == 50
     assert space.name == "uiprotomf-lfm2b2020-sweep"
     assert space.metrics[0].goal == "maximize"
@@ -111,9 +112,9 @@ def test_karapostk_log_uniform_values_run_cap_and_nested_constants():
 @needs_corpus
 def test_pfenninglab_dotted_exponent_numbers_and_no_metric():
     space = load_corpus("pfenninglab__cnn_pipeline__sweep-config.yaml")
-    assert space["lr_init"] == Float("lr_init", 6e-5, 5e-3, log=True)
-    assert space["lr_exp_decay_per_epoch"] == Float("lr_exp_decay_per_epoch", 0.75, 0.98)
-    assert space["num_conv_layers"].choices == (1, 2, 3, 4, 5)
+    assert space.space["lr_init"] == Float("lr_init", 6e-5, 5e-3, log=True)
+    assert space.space["lr_exp_decay_per_epoch"] == Float("lr_exp_decay_per_epoch", 0.75, 0.98)
+    assert space.space["num_conv_layers"].choices == (1, 2, 3, 4, 5)
     assert space.strategy.name == "random"
     assert space.objective["command"] == [
         "${env}", "${interpreter}", "${program}", "-config", "config-base.yaml", "${args}"
@@ -123,11 +124,11 @@ def test_pfenninglab_dotted_exponent_numbers_and_no_metric():
 @needs_corpus
 def test_dhruvdcoder_q_uniform_without_q_is_an_int():
     space = load_corpus("dhruvdcoder__wandb-allennlp__examples__configs__wandb_sweep_nli_lstm.yaml")
-    assert space["overrides.model.input_size"] == Int("overrides.model.input_size", 100, 500)
-    assert space["overrides.model.projection_size"].low == 50
-    lr = space["overrides.trainer.optimizer.lr"]
+    assert space.space["overrides.model.input_size"] == Int("overrides.model.input_size", 100, 500)
+    assert space.space["overrides.model.projection_size"].low == 50
+    lr = space.space["overrides.trainer.optimizer.lr"]
     assert lr.log and lr.low == pytest.approx(math.exp(-7)) and lr.high == pytest.approx(1.0)
-    assert space["overrides.model.bidirectional"].value == "true"
+    assert space.space["overrides.model.bidirectional"].value == "true"
     assert "objective" in space.to_dict() and "command" not in space.objective
 
 
@@ -136,25 +137,25 @@ def test_yiphei_nested_parameters_become_dotted_names():
     space = load_corpus(
         "yiphei__yif-AI__transformer_dropout__sweep_configs__harry_potter_new_sub_4.yaml"
     )
-    lr = space["model_config.learned_dropout_config.A_param_config.lr"]
+    lr = space.space["model_config.learned_dropout_config.A_param_config.lr"]
     assert isinstance(lr, Categorical)
     assert lr.choices == (0.1, 0.01, 1, 10, None)
-    assert space["model_config.learned_dropout_config.B_param_config.lr"].choices[0] == 6e-4
-    assert space["model_config.n_layer"] == Constant("model_config.n_layer", 4)
-    assert space["model_config.bias"].value is False
-    assert space["lr"].choices == (6e-4, 6e-5, 6e-3)
+    assert space.space["model_config.learned_dropout_config.B_param_config.lr"].choices[0] == 6e-4
+    assert space.space["model_config.n_layer"] == Constant("model_config.n_layer", 4)
+    assert space.space["model_config.bias"].value is False
+    assert space.space["lr"].choices == (6e-4, 6e-5, 6e-3)
     assert space.budget.trials == 500
-    assert "model_config" not in space
+    assert "model_config" not in space.space
 
 
 @needs_corpus
 def test_pibborn_categorical_of_lists():
     space = load_corpus("Pibborn__neural-sr__sweep-config.yaml")
-    hidden = space["hidden_layers"]
+    hidden = space.space["hidden_layers"]
     assert hidden.grid_values()[0] == [] and hidden.grid_values()[-1] == [100, 80, 60, 40, 20, 10]
     assert len(hidden.choices) == 9
-    assert space["epoch"].choices == (100,)
-    assert space["regularization"] == Float("regularization", 5e-5, 2e-4)
+    assert space.space["epoch"].choices == (100,)
+    assert space.space["regularization"] == Float("regularization", 5e-5, 2e-4)
 
 
 @needs_corpus
@@ -162,7 +163,7 @@ def test_desy_command_and_net_arch_lists():
     space = load_corpus("desy-ml__rl-vs-bo__sweep.yaml")
     assert space.objective["command"] == ["${env}", "python3", "${program}", "${args}"]
     assert space.objective["program"] == "train.py"
-    assert space["net_arch"].grid_values() == [[32, 32], [400, 300], [800, 600]]
+    assert space.space["net_arch"].grid_values() == [[32, 32], [400, 300], [800, 600]]
     assert space.metrics[0].name == "rollout/ep_rew_mean"
     assert space.metrics[0].goal == "maximize"
     assert space.name == "First Sweep"
@@ -172,40 +173,40 @@ def test_desy_command_and_net_arch_lists():
 def test_hyperband_mappings():
     sensorium = load_corpus("sensorium-competition__IBL_MtM_model__wandb_sweep.yaml")
     assert sensorium.pruner == {"type": "hyperband", "min_resource": 25, "reduction_factor": 2}
-    assert sensorium["masking_ratio"] == Float("masking_ratio", 0.1, 0.7, log=True)
+    assert sensorium.space["masking_ratio"] == Float("masking_ratio", 0.1, 0.7, log=True)
     rpatrik = load_corpus("rpatrik96__nl-causal-representations__sweeps__sweep.yaml")
     assert rpatrik.pruner == {"type": "hyperband", "min_resource": 10, "reduction_factor": 3}
     assert rpatrik.strategy.name == "grid"
-    assert rpatrik["model.qr"].choices == (1e-3, 1e-2, 1e-1)
+    assert rpatrik.space["model.qr"].choices == (1e-3, 1e-2, 1e-1)
     assert "program" not in rpatrik.objective
     magma = load_corpus("Aleph-Alpha__magma__sweep.yaml")
     assert magma.pruner == {"type": "hyperband", "min_resource": 300, "reduction_factor": 3}
-    assert magma["image_enc_lr"] == Float("image_enc_lr", 5e-7, 2e-6)
+    assert magma.space["image_enc_lr"] == Float("image_enc_lr", 5e-7, 2e-6)
 
 
 @needs_corpus
 def test_openbioml_keeps_command_macros_verbatim():
     space = load_corpus("OpenBioML__bio-chem-lm__sweeps__sweep.yaml")
     assert space.objective["command"][-1] == "${args_no_boolean_flags}"
-    assert space["lr"] == Float("lr", 9e-6, 1e-3)
-    assert space["prenorm"].choices == (False, True)
-    assert space["wandb_entity"].value == "zanussbaum"
+    assert space.space["lr"] == Float("lr", 9e-6, 1e-3)
+    assert space.space["prenorm"].choices == (False, True)
+    assert space.space["wandb_entity"].value == "zanussbaum"
 
 
 @needs_corpus
 def test_grid_files_without_metric_and_constants():
     yaib = load_corpus("rvandewater__YAIB__wandb_sweep.yaml")
     assert yaib.strategy.name == "grid"
-    assert yaib.grid_size() == 17 * 3 * 3 * 3
+    assert yaib.space.grid_size() == 17 * 3 * 3 * 3
     leaf = load_corpus("benihime91__leaf-disease-classification-kaggle__sweep.yaml")
-    assert leaf["mixmethod.conf_prob"].value == 0.5
-    assert leaf["learning_rate"] == Constant("learning_rate", 0.003)
-    assert leaf.grid_size() == 5
+    assert leaf.space["mixmethod.conf_prob"].value == 0.5
+    assert leaf.space["learning_rate"] == Constant("learning_rate", 0.003)
+    assert leaf.space.grid_size() == 5
     hobbit = load_corpus("HobbitLong__SupContrast__sweeps__sweep.yaml")
-    assert hobbit["rand_augment"].value == "None"
-    assert hobbit["learning_rate"] == Float("learning_rate", 1e-4, 0.1)
+    assert hobbit.space["rand_augment"].value == "None"
+    assert hobbit.space["learning_rate"] == Float("learning_rate", 1e-4, 0.1)
     copt = load_corpus("WenkelF__copt__sweeps__sweep.yaml")
-    assert copt["gnn.layers_mp"].choices == (4, 8)
+    assert copt.space["gnn.layers_mp"].choices == (4, 8)
     assert copt.objective["command"][-1] == "${args_no_hyphens}"
 
 
@@ -311,7 +312,7 @@ def test_prior_dimensions_sample_inside_their_bounds():
     )
     rng = np.random.default_rng(7)
     for _ in range(200):
-        assert space.contains(space.sample(rng))
+        assert space.space.contains(space.space.sample(rng))
 
 
 def test_nested_parameters_and_dotted_keys():
@@ -326,7 +327,7 @@ def test_nested_parameters_and_dotted_keys():
             }
         )
     )
-    assert space.names == ["optimizer.lr", "optimizer.name", "model.depth", "outer.inner.x"]
+    assert space.space.names == ["optimizer.lr", "optimizer.name", "model.depth", "outer.inner.x"]
 
 
 def test_top_level_mapping():
@@ -634,7 +635,7 @@ def test_grid_over_a_continuous_parameter_names_it():
             },
         }
     )
-    assert space.grid_size() == 9
+    assert space.space.grid_size() == 9
 
 
 # -- line numbers ------------------------------------------------------------------------------
@@ -707,8 +708,8 @@ parameters:
   depth: {distribution: q_uniform, min: 2, max: 12, q: 2}
 """
     space = load_space(write(tmp_path, text))
-    assert space["lr"] == Float("lr", 1e-5, 1e-1, log=True)
-    assert space["wd"] == Float("wd", 1e-6, 1e-2)
-    assert space["depth"] == Int("depth", 2, 12, step=2)
+    assert space.space["lr"] == Float("lr", 1e-5, 1e-1, log=True)
+    assert space.space["wd"] == Float("wd", 1e-6, 1e-2)
+    assert space.space["depth"] == Int("depth", 2, 12, step=2)
     assert space.name == "sweep"
     assert load_space(space.to_dict()) == space

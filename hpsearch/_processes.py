@@ -1,20 +1,27 @@
-"""Processes that end with the process that started them, however it ends (SIGKILL included).
+"""Process trees and process lifetimes on this machine: the one place hpsearch finds, kills,
+and binds to its own life the processes it starts.
 
-Three tools, used together because each alone has a gap:
+Finding and killing: :func:`descendants` (through /proc), :func:`kill_tree` (a process and all
+it started), :func:`stop_group` (SIGTERM, then SIGKILL, a process group).
 
-- :func:`die_with_parent`: Linux's parent-death signal (``PR_SET_PDEATHSIG``). Only on Linux; the
-  kernel sends it when the *thread* that forked the child exits, not only the process; and it
-  reaches one process, not what that process started.
+Ending with this process, however it ends (SIGKILL included), takes three tools used together,
+because each alone has a gap:
+
+- :func:`die_with_parent` / :func:`die_with_parent_hook`: Linux's parent-death signal
+  (``PR_SET_PDEATHSIG``). Only on Linux; the kernel sends it when the *thread* that forked the
+  child exits, not only the process; and it reaches one process, not what that process started.
 - :class:`Lifeline`: a pipe whose write end only the parent holds. The kernel closes it however
-  the parent ends, so a child reading the other end sees end of file when the parent is gone.
-  Write ends are not inherited across ``exec`` and are closed in every child this process forks
-  (:func:`os.register_at_fork`), so no other process keeps a line open by accident.
+  the parent ends, so a child reading the other end sees end of file when the parent is gone
+  (:func:`watch_lifeline`). Write ends are not inherited across ``exec`` and are closed in every
+  child this process forks (:func:`os.register_at_fork`), so no other process keeps a line open.
 - :class:`Guard`: a tiny helper process, in a session of its own, whose stdin is a lifeline: it
   acts when this process ends or releases it. :func:`guard_group` is the common one, a
   ``/bin/sh`` that SIGKILLs one process group, so nothing of that group outlives the process
   that started it (not even what the group's leader left behind).
 
-Standard library only, no hpsearch imports: any layer may use it.
+Used by the local worker pool (workers, and a hung trial's whole tree), the command objective
+(each program runs in a process group of its own), the private Ray instance's reaper and the
+test suite's leak check. Standard library only, no hpsearch imports: any layer may use it.
 """
 
 from __future__ import annotations
@@ -36,8 +43,12 @@ __all__ = [
     "Lifeline",
     "LifelineEnd",
     "become_subreaper",
+    "descendants",
     "die_with_parent",
+    "die_with_parent_hook",
     "guard_group",
+    "kill_tree",
+    "stop_group",
     "watch_lifeline",
 ]
 
@@ -58,6 +69,58 @@ def _close_parent_ends() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_close_parent_ends)
+
+
+def descendants(pid: int) -> list[int]:
+    """Direct and indirect children of ``pid``, found through /proc (Linux; ``[]`` elsewhere).
+
+    Example:
+        >>> os.getpid() in descendants(os.getppid()) or not os.path.exists("/proc")
+        True
+    """
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and every process descended from it (new sessions included)."""
+    for victim in [pid, *descendants(pid)]:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(victim, signal.SIGKILL)
+
+
+def stop_group(proc: subprocess.Popen[Any], grace: float = 2.0) -> None:
+    """SIGTERM the process group led by ``proc``, SIGKILL it after ``grace`` seconds."""
+    pgid = proc.pid
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, sig)
+        try:
+            proc.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # stragglers
+        os.killpg(pgid, signal.SIGKILL)
 
 
 @functools.cache
@@ -90,6 +153,26 @@ def die_with_parent(parent_pid: int, sig: int = signal.SIGKILL) -> bool:
     if os.getppid() != parent_pid:
         os.kill(os.getpid(), sig)
     return armed
+
+
+def die_with_parent_hook() -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to SIGKILL the child when this process dies (or ``None``).
+
+    libc is loaded here, in the parent: the child only makes the call between fork and exec.
+
+    Example:
+        >>> hook = die_with_parent_hook()
+        >>> hook is None or callable(hook)
+        True
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return None
+
+    def hook() -> None:  # pragma: no cover - runs in the child before exec
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+    return hook
 
 
 def become_subreaper() -> bool:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from hpsearch.errors import ConfigError
+from hpsearch.objectives import TorchObjective
+from hpsearch.storage import SweepDirectory
 
 __all__ = ["retrain"]
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml
-
     if not path.exists():
         raise ConfigError(
             f"{path.name} not found in {path.parent}: is this a sweep's run directory?",
@@ -51,35 +53,25 @@ def retrain(
     Example:
         >>> # path = retrain("runs/mlp_digits")  # -> runs/mlp_digits/final/model.safetensors
     """
-    import yaml
-
-    from hpsearch.space import load_space
-    from hpsearch.training._checkpoint import save_checkpoint
-
     run_dir = Path(run_dir)
-    best = _read_yaml(run_dir / "best.yaml")
+    sweep = SweepDirectory(run_dir)
+    best = _read_yaml(sweep.best_file)
     if isinstance(best, dict) and "params" not in best and best.get("pareto_front"):
         best = best["pareto_front"][0]  # several metrics: the first Pareto-optimal trial
     if not isinstance(best, dict) or not isinstance(best.get("params"), dict):
         raise ConfigError(
-            "must be a mapping with params:", file=str(run_dir / "best.yaml"), path="params"
+            "must be a mapping with params:", file=str(sweep.best_file), path="params"
         )
-    space = load_space(run_dir / "space.yaml")
-    spec = space.objective
+    config = sweep.read_config()
+    spec = config.objective
     if not spec or spec.get("type") != "torch":
         raise ConfigError(
             f"retrain needs a sweep with a torch objective, found {(spec or {}).get('type')!r}",
-            file=str(run_dir / "space.yaml"),
+            file=str(sweep.space_file),
             path="objective.type",
         )
-    from hpsearch.objectives._torch import TorchObjective
-
-    base_dir = str(run_dir)
-    if (run_dir / "sweep.json").exists():  # relative dataset paths: the space file's folder
-        import json
-
-        base_dir = json.loads((run_dir / "sweep.json").read_text()).get("base_dir") or base_dir
-    objective = TorchObjective(spec, space, base_dir=base_dir)
+    # relative dataset paths start from the space file's folder
+    objective = TorchObjective(spec, config, base_dir=sweep.base_dir)
     params = dict(best["params"])
     n_epochs = epochs or _final_epochs(best.get("metrics"))
     model, meta = objective.fit_final(params, epochs=n_epochs, device=device)
@@ -87,6 +79,9 @@ def retrain(
     meta.update(
         source_run=str(run_dir), best_trial=best.get("trial"), sweep_metrics=best.get("metrics")
     )
+    # the trainer imports torch: only a torch sweep's retrain loads it
+    from hpsearch.training import save_checkpoint
+
     save_checkpoint(model, target, meta, stem="model")
     with (target / "config.yaml").open("w", encoding="utf-8") as fh:
         yaml.safe_dump(_plain(meta), fh, sort_keys=False)

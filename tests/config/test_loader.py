@@ -12,8 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hpsearch
+from hpsearch import load_space
 from hpsearch.cli import main
-from hpsearch.space import Categorical, Constant, Float, load_space
+from hpsearch.execution import tune_param_space
+from hpsearch.space import Categorical, Constant, Float
+from hpsearch.strategies import distributions, suggest
 
 from ..conftest import SEARCH_SPACES
 
@@ -44,13 +47,15 @@ def example(tmp_path):
 
 def test_issue_example_loads_with_kinds_scales_and_groups(example):
     assert example.name == "svm-digits"
-    assert example["C"] == Float("C", 1e-3, 1e3, log=True)
-    assert isinstance(example["kernel"], Categorical)
-    assert example["degree"].when[0].parent == "kernel"
-    assert example["gamma"].when[0].values == ("rbf", "poly")
-    assert isinstance(example["shrinking"], Constant)
-    assert example["optimizer.lr"].low == 1e-5 and isinstance(example["optimizer.lr"].low, float)
-    assert example["optimizer.momentum"].step == 0.01
+    assert example.space["C"] == Float("C", 1e-3, 1e3, log=True)
+    assert isinstance(example.space["kernel"], Categorical)
+    assert example.space["degree"].when[0].parent == "kernel"
+    assert example.space["gamma"].when[0].values == ("rbf", "poly")
+    assert isinstance(example.space["shrinking"], Constant)
+    assert example.space["optimizer.lr"].low == 1e-5 and isinstance(
+        example.space["optimizer.lr"].low, float
+    )
+    assert example.space["optimizer.momentum"].step == 0.01
     assert example.metrics[0].goal == "maximize"
     assert example.budget.timeout == 1800 and example.budget.trials == 60
     assert example.strategy.seed == 0
@@ -59,10 +64,10 @@ def test_issue_example_loads_with_kinds_scales_and_groups(example):
 def test_inactive_parameters_are_absent(example):
     rng = np.random.default_rng(0)
     for _ in range(50):
-        params = example.sample(rng)
+        params = example.space.sample(rng)
         assert ("degree" in params) == (params["kernel"] == "poly")
         assert ("gamma" in params) == (params["kernel"] in ("rbf", "poly"))
-        example.check_params(params)
+        example.space.check_params(params)
 
 
 def test_round_trip_through_dict_yaml_and_json(example, tmp_path):
@@ -84,10 +89,10 @@ def test_grid_of_conditional_space_counts_each_branch():
             },
         }
     )
-    points = list(space.grid())
-    assert space.grid_size() == len(points) == (3 + 1) * 3
+    points = list(space.space.grid())
+    assert space.space.grid_size() == len(points) == (3 + 1) * 3
     assert len({json.dumps(p, sort_keys=True) for p in points}) == len(points)
-    assert all(space.contains(p) for p in points)
+    assert all(space.space.contains(p) for p in points)
 
 
 def test_categorical_choices_of_every_kind_work_with_optuna():
@@ -104,18 +109,18 @@ def test_categorical_choices_of_every_kind_work_with_optuna():
     seen = []
     for _ in range(40):
         trial = study.ask()
-        seen.append(space.suggest(trial)["c"])
+        seen.append(suggest(trial, space.space)["c"])
         study.tell(trial, 0.0)
     assert [1, 2] in seen and [] in seen and None in seen and True in seen
-    assert space.decode(study.trials[0].params)["c"] == seen[0]
+    assert space.space.decode(study.trials[0].params)["c"] == seen[0]
 
 
 def test_conversions_to_optuna_and_tune(example):
-    dists = example.to_optuna()
+    dists = distributions(example.space)
     assert dists["C"].log and dists["C"].low == 1e-3
     assert "shrinking" not in dists
     pytest.importorskip("ray")
-    param_space = example.to_tune()
+    param_space = tune_param_space(example.space)
     assert param_space["optimizer"]["lr"].lower == 1e-5
     assert param_space["shrinking"] is True
 
@@ -124,7 +129,7 @@ def test_numbers_without_dot_are_numbers(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("parameters:\n  lr: {type: float, low: 1e-5, high: 1E-1, log: true}\n")
     space = load_space(path)
-    assert space["lr"].low == 1e-5 and space["lr"].high == 0.1
+    assert space.space["lr"].low == 1e-5 and space.space["lr"].high == 0.1
 
 
 @pytest.mark.parametrize("path", sorted(SEARCH_SPACES.glob("*.yaml")), ids=lambda p: p.name)
@@ -219,7 +224,7 @@ def test_mutated_files_give_clean_errors_or_valid_spaces(data):
         return
     rng = np.random.default_rng(0)
     for _ in range(3):
-        params = space.sample(rng)
-        space.check_params(params)
+        params = space.space.sample(rng)
+        space.space.check_params(params)
         for value in params.values():
             assert not (isinstance(value, float) and math.isnan(value))

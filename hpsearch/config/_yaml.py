@@ -71,6 +71,10 @@ class Document:
         """A ConfigError located at ``path`` in this document."""
         return ConfigError(message, file=self.file, path=path or None, line=self.line(path))
 
+    def locate(self, exc: ConfigError) -> ConfigError:
+        """``exc`` with this document's file and the line of its key path filled in."""
+        return exc.located(file=self.file, line=self.line(exc.path or ""))
+
 
 def read_document(path: str | Path) -> Document:
     """Read a YAML or JSON file into a :class:`Document`, strictly."""
