@@ -43,6 +43,8 @@ from hpsearch.trial import TrialState
 
 __all__ = ["RayExecutor"]
 
+MAX_START_DEATHS = 3  # a slot whose actors die this often in a row while starting is given up
+
 
 @dataclass(eq=False)
 class _Slot:
@@ -56,6 +58,7 @@ class _Slot:
     started: float = 0.0
     deadline: float = math.inf
     dead: bool = False
+    start_deaths: int = 0  # actors of this slot in a row that died before they were ready
 
 
 class RayExecutor(Executor):
@@ -171,9 +174,9 @@ class RayExecutor(Executor):
     def _await_ready(self) -> None:
         """Wait until one actor has built the objective; the others join as they come up."""
         ray = import_ray()
-        pending = {s.ready_ref: s for s in self._slots}
         end = time.monotonic() + self.start_timeout
         while not any(s.ready for s in self._slots):
+            pending = {s.ready_ref: s for s in self._slots if not s.dead}
             left = end - time.monotonic()
             if left <= 0 or not pending:
                 self.shutdown()
@@ -196,6 +199,8 @@ class RayExecutor(Executor):
         try:
             slot.info = ray.get(slot.ready_ref)
         except ray.exceptions.RayError as exc:
+            if self._start_again(slot, exc):
+                return ""
             lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
             slot.info = {"error": f"the Ray actor did not start: {lines[-1] if lines else exc}"}
         error = str(slot.info.get("error") or "")
@@ -256,11 +261,25 @@ class RayExecutor(Executor):
             slot.deadline = slot.started + timeout if timeout else math.inf
             self._by_number[job.number] = slot
 
-    def _replace(self, slot: _Slot) -> None:
+    def _replace(self, slot: _Slot, start_deaths: int = 0) -> None:
         ray = import_ray()
         with contextlib.suppress(Exception):
             ray.kill(slot.actor, no_restart=True)
-        self._slots[self._slots.index(slot)] = self._new_slot()
+        new = self._new_slot()
+        new.start_deaths = start_deaths
+        self._slots[self._slots.index(slot)] = new
+
+    def _start_again(self, slot: _Slot, exc: BaseException) -> bool:
+        """An actor killed while it started (OOM killer, lost node) is replaced, a few times in a
+        row at most; one whose objective failed to build reports it through ``ready()``."""
+        ray = import_ray()
+        died = (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError)
+        if not isinstance(exc, died) or slot not in self._slots:
+            return False
+        if slot.start_deaths >= MAX_START_DEATHS:
+            return False
+        self._replace(slot, start_deaths=slot.start_deaths + 1)
+        return True
 
     def _finish(self, slot: _Slot, outcome: Outcome, events: list[Report | Finished]) -> None:
         job = slot.job

@@ -122,3 +122,26 @@ def assert_resumed(
         assert len(retry) == 1 and retry[0].params == t.params
         assert retry[0].state.name == "COMPLETE"
     return trials
+
+
+def assert_deaths_retried(trials: list[Any], budget: int) -> list[Any]:
+    """Each trial that lost its worker was retried with the same params, and counted once.
+
+    ``budget`` COMPLETE trials with ``budget`` different params sets, none left running, and
+    nothing else ran: every FAILED trial is a ``worker died`` one, followed by exactly one retry
+    with its params. Returns the trials that lost their worker.
+    """
+    complete = [t for t in trials if t.state.name == "COMPLETE"]
+    assert len(complete) == budget
+    assert not [t for t in trials if t.state.name in ("RUNNING", "WAITING")]
+    died = [t for t in trials if t.state.name == "FAIL"]
+    errors = {t.user_attrs.get("hpsearch:error", "") for t in died}
+    assert all(e.startswith("worker died") for e in errors), errors
+    assert len(trials) == budget + len(died)  # a death is retried, not counted as a result
+    for t in died:
+        retries = [r for r in trials if r.user_attrs.get("hpsearch:retry_of") == t.number]
+        assert len(retries) == 1 and retries[0].params == t.params, (t.number, retries)
+    done = [tuple(sorted(t.params.items())) for t in complete]
+    assert len(set(done)) == budget  # each params set completed once
+    assert {tuple(sorted(t.params.items())) for t in died} <= set(done)
+    return died

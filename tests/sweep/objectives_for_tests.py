@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import signal
 import time
 
 
@@ -34,4 +36,16 @@ def troublesome(params):
 def sleepy_quadratic(params):
     """A trial that lasts a second: long enough to be killed in the middle of."""
     time.sleep(1.0)
+    return (params["x"] - 0.3) ** 2
+
+
+DOOMED = (1, 4)  # trials whose first attempt loses its worker
+
+
+def dies_on_first_attempt(params, trial):
+    """The worker running trial 1 or 4 is SIGKILLed mid-trial (as the OOM killer does) the first
+    time; the retry, with the same params, completes."""
+    time.sleep(0.2)
+    if trial.number in DOOMED and trial.attempt == 0:
+        os.kill(os.getpid(), signal.SIGKILL)
     return (params["x"] - 0.3) ** 2

@@ -12,8 +12,10 @@ import time
 import pandas as pd
 import pytest
 
+from hpsearch.storage import SweepDirectory
 from tests.processes import descendants
 from tests.sweep.drivers import (
+    assert_deaths_retried,
     assert_resumed,
     completed,
     resume,
@@ -207,3 +209,30 @@ def test_ctrl_c_stops_cleanly_and_the_sweep_resumes(tmp_path):
     table = pd.read_csv(out / "trials.csv")
     assert (table["state"] == "COMPLETE").sum() == 20
     assert not table["state"].isin(["RUNNING", "WAITING"]).any()
+
+
+def test_a_worker_killed_mid_trial_is_retried_with_its_params_and_counted_once(tmp_path):
+    """The engine, as a user runs it: a worker process SIGKILLed mid-trial (trials 1 and 4, first
+    attempt) is replaced, its trial retried with the same params, and the budget still ends
+    with 8 completed trials."""
+    space = write_space(
+        tmp_path / "space.yaml",
+        {
+            "name": "worker-death",
+            "objective": {
+                "type": "python",
+                "function": "objectives_for_tests:dies_on_first_attempt",
+            },
+            "strategy": {"name": "random", "seed": 2},
+            "budget": {"trials": 8},
+            "parameters": X,
+        },
+    )
+    out = tmp_path / "run"
+    driver = start_sweep(space, out, "--workers", "2")
+    assert driver.wait(timeout=180) == 0
+    study, _ = SweepDirectory(out).load_study()
+    died = assert_deaths_retried(study.get_trials(), 8)
+    assert sorted(t.number for t in died) == [1, 4]
+    table = pd.read_csv(out / "trials.csv")
+    assert (table["state"] == "COMPLETE").sum() == 8
