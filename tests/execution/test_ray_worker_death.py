@@ -27,7 +27,6 @@ ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 pytestmark = pytest.mark.ray
 
-X = {"x": {"type": "float", "low": -1, "high": 1}}
 DOOMED = (1, 4)
 CHAOS_POINTS = 200
 CHAOS_EVERY_S = (1.0, 3.0)  # a kill every 1 to 3 s (a new actor takes about 2 s to start)
@@ -41,24 +40,28 @@ def local_ray(ray_manager):
 
 def dies_on_first_attempt(params, trial):
     time.sleep(0.2)
-    if trial.number in DOOMED and trial.attempt == 0:
+    if params["x"] in DOOMED and trial.attempt == 0:
         os.kill(os.getpid(), signal.SIGKILL)  # the actor's process, mid-trial
     return (params["x"] - 0.3) ** 2
 
 
 def test_an_actor_killed_mid_trial_is_retried_with_its_params_and_counted_once(local_ray, tmp_path):
+    """x=1 and x=4 lose their actor on the first attempt; the budget of 8 (of 12 grid points)
+    still ends with x=0..7 completed and nothing else run."""
     space = {
         "name": "actor-death",
-        "strategy": {"name": "random", "seed": 2},
+        "strategy": {"name": "grid"},  # x = 0, 1, 2, ... in order
         "budget": {"trials": 8},
-        "parameters": X,
+        "parameters": {"x": {"type": "int", "low": 0, "high": 11}},
     }
     out = tmp_path / "run"
     hpsearch.run(space, dies_on_first_attempt, out=out, executor="ray", workers=2, report=False)
     study, _ = SweepDirectory(out).load_study()
-    died = assert_deaths_retried(study.get_trials(), 8)
-    assert sorted(t.number for t in died) == list(DOOMED)
+    trials = study.get_trials()
+    died = assert_deaths_retried(trials, 8)
+    assert sorted(t.params["x"] for t in died) == list(DOOMED)
     assert all("Actor" in t.user_attrs["hpsearch:error"] for t in died)
+    assert sorted(t.params["x"] for t in trials if t.state.name == "COMPLETE") == list(range(8))
 
 
 def dies_while_starting(marker):

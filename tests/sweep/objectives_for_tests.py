@@ -39,13 +39,13 @@ def sleepy_quadratic(params):
     return (params["x"] - 0.3) ** 2
 
 
-DOOMED = (1, 4)  # trials whose first attempt loses its worker
+DOOMED = (1, 4)  # values of x whose first attempt loses its worker
 
 
 def dies_on_first_attempt(params, trial):
-    """The worker running trial 1 or 4 is SIGKILLed mid-trial (as the OOM killer does) the first
+    """The worker running x=1 or x=4 is SIGKILLed mid-trial (as the OOM killer does) the first
     time; the retry, with the same params, completes."""
     time.sleep(0.2)
-    if trial.number in DOOMED and trial.attempt == 0:
+    if params["x"] in DOOMED and trial.attempt == 0:
         os.kill(os.getpid(), signal.SIGKILL)
     return (params["x"] - 0.3) ** 2

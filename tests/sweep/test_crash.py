@@ -212,9 +212,9 @@ def test_ctrl_c_stops_cleanly_and_the_sweep_resumes(tmp_path):
 
 
 def test_a_worker_killed_mid_trial_is_retried_with_its_params_and_counted_once(tmp_path):
-    """The engine, as a user runs it: a worker process SIGKILLed mid-trial (trials 1 and 4, first
-    attempt) is replaced, its trial retried with the same params, and the budget still ends
-    with 8 completed trials."""
+    """The engine, as a user runs it: a worker process SIGKILLed mid-trial (x=1 and x=4, first
+    attempt) is replaced, its trial retried with the same params, and the budget of 8 (of 12
+    grid points) still ends with 8 completed trials and nothing else run."""
     space = write_space(
         tmp_path / "space.yaml",
         {
@@ -223,9 +223,9 @@ def test_a_worker_killed_mid_trial_is_retried_with_its_params_and_counted_once(t
                 "type": "python",
                 "function": "objectives_for_tests:dies_on_first_attempt",
             },
-            "strategy": {"name": "random", "seed": 2},
+            "strategy": {"name": "grid"},  # x = 0, 1, 2, ... in order
             "budget": {"trials": 8},
-            "parameters": X,
+            "parameters": {"x": {"type": "int", "low": 0, "high": 11}},
         },
     )
     out = tmp_path / "run"
@@ -233,6 +233,6 @@ def test_a_worker_killed_mid_trial_is_retried_with_its_params_and_counted_once(t
     assert driver.wait(timeout=180) == 0
     study, _ = SweepDirectory(out).load_study()
     died = assert_deaths_retried(study.get_trials(), 8)
-    assert sorted(t.number for t in died) == [1, 4]
+    assert sorted(t.params["x"] for t in died) == [1, 4]
     table = pd.read_csv(out / "trials.csv")
-    assert (table["state"] == "COMPLETE").sum() == 8
+    assert sorted(table.loc[table["state"] == "COMPLETE", "param_x"]) == list(range(8))
