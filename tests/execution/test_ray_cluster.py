@@ -20,7 +20,7 @@ import pytest
 from hpsearch.execution import TrialJob
 from tests.execution.conftest import drive
 from tests.processes import descendants, kill_all, wait_until_gone
-from tests.sweep.drivers import LOSS_S, start_sweep, sweep_env, wait_for_trials, write_space
+from tests.sweep.drivers import RAY_LOSS_S, start_sweep, sweep_env, wait_for_trials, write_space
 
 ray = pytest.importorskip("ray")
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -163,7 +163,7 @@ def test_a_sigkilled_driver_frees_its_actors_on_a_cluster(ray_cluster, tmp_path)
     finally:
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait()
-    left = wait_until_gone(actors, LOSS_S)
+    left = wait_until_gone(actors, RAY_LOSS_S)
     kill_all(left)
     assert not left, f"actors (or their programs) still run: {[str(p) for p in left]}"
     assert sum(n["Alive"] for n in ray.nodes()) == 3  # the cluster itself lives on

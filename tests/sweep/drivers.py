@@ -21,7 +21,8 @@ from hpsearch.storage import SweepDirectory
 from tests.processes import Proc, descendants, kill_all, wait_until_gone
 
 HERE = Path(__file__).parent
-LOSS_S = 3.0  # a killed driver's processes must all have ended this many seconds later
+LOSS_S = 2.0  # a killed driver's worker processes must all have ended this many seconds later
+RAY_LOSS_S = 3.0  # and a Ray instance's processes, or a cluster's actors
 
 
 def sweep_env(**extra: str) -> dict[str, str]:
@@ -65,15 +66,17 @@ def wait_for_trials(
         time.sleep(0.1)
 
 
-def sigkill(driver: subprocess.Popen[bytes]) -> tuple[list[Proc], list[Proc]]:
-    """SIGKILL ``driver``; its descendants just before, and those still running ``LOSS_S`` later.
+def sigkill(
+    driver: subprocess.Popen[bytes], within: float = LOSS_S
+) -> tuple[list[Proc], list[Proc]]:
+    """SIGKILL ``driver``; its descendants just before, and those still running ``within`` s later.
 
     Whatever is left is killed, so a failing test leaves nothing to the next one.
     """
     before = descendants(driver.pid)
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()
-    left = wait_until_gone(before, LOSS_S)
+    left = wait_until_gone(before, within)
     kill_all(left)
     return before, left
 

@@ -15,6 +15,8 @@ import pytest
 from hpsearch.storage import SweepDirectory
 from tests.processes import descendants
 from tests.sweep.drivers import (
+    LOSS_S,
+    RAY_LOSS_S,
     assert_deaths_retried,
     assert_resumed,
     completed,
@@ -31,7 +33,7 @@ BUDGET = 16
 X = {"x": {"type": "float", "low": -1, "high": 1}}
 
 
-def _kill_mid_sweep(space, out, *args, done=4, wait_for=None, env=None):
+def _kill_mid_sweep(space, out, *args, done=4, wait_for=None, env=None, within=LOSS_S):
     """Run the sweep, SIGKILL its driver while a trial runs after ``done`` trials (and once
     ``wait_for`` holds for its descendants), and check that nothing it started runs on; returns
     the descendants it had and the completed trials."""
@@ -47,7 +49,7 @@ def _kill_mid_sweep(space, out, *args, done=4, wait_for=None, env=None):
         driver.kill()
         driver.wait()
         raise
-    before, left = sigkill(driver)
+    before, left = sigkill(driver, within)
     assert not left, "still running after the driver was killed:\n" + "\n".join(map(str, left))
     assert "RUNNING" in states(out)  # it really died mid-trial
     kept = completed(out)
@@ -174,7 +176,9 @@ def test_sigkill_mid_ray_sweep_stops_the_private_instance(tmp_path):
     def actors_running(procs):
         return sum("ray::TrialWorker" in p.cmdline for p in procs) == 2
 
-    before, kept = _kill_mid_sweep(space, out, done=2, wait_for=actors_running, env=env)
+    before, kept = _kill_mid_sweep(
+        space, out, done=2, wait_for=actors_running, env=env, within=RAY_LOSS_S
+    )
     names = " ".join(p.cmdline for p in before)
     assert "raylet" in names and "gcs_server" in names and "ray::RuntimeEnvAgent" in names
     resume(out, "--executor", "local", "--workers", "2")  # spares the suite a second Ray start
