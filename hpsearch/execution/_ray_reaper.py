@@ -33,6 +33,7 @@ import time
 MARK = "HPSEARCH_RAY_INSTANCE"
 POLL_S = 0.5
 REAP_FOR_S = 5.0
+REMEMBER_S = 2.0
 
 
 def _start_time(pid: int) -> bytes | None:
@@ -65,12 +66,22 @@ def marked(token: str) -> list[int]:
     return found
 
 
-def reap(token: str) -> int:
-    """SIGKILL every process carrying ``token`` until none is left; how many were killed."""
+def remember(token: str, known: dict[int, bytes]) -> None:
+    """Add the processes now carrying ``token`` to ``known`` (pid -> start time)."""
+    for pid in marked(token):
+        start = _start_time(pid)
+        if start is not None:
+            known[pid] = start
+
+
+def reap(token: str, known: dict[int, bytes] | None = None) -> int:
+    """SIGKILL every process carrying ``token`` until none is left, and those of ``known`` that
+    still run (a dying instance's environment cannot always be read); how many were killed."""
     killed: set[int] = set()
     end = time.monotonic() + REAP_FOR_S
     while time.monotonic() < end:
         victims = marked(token)
+        victims += [p for p, start in (known or {}).items() if _start_time(p) == start]
         if not victims:
             break
         for pid in victims:
@@ -81,11 +92,16 @@ def reap(token: str) -> int:
     return len(killed)
 
 
-def wait_for_the_end(owner: int) -> None:
-    """Return once the driver is gone or the instance it watches has ended (see module doc)."""
+def wait_for_the_end(owner: int, token: str, known: dict[int, bytes]) -> None:
+    """Return once the driver is gone or the instance it watches has ended (see module doc);
+    meanwhile remember the instance's processes every ``REMEMBER_S`` seconds."""
     watched: dict[int, bytes] = {}
     pending = b""
+    next_scan = time.monotonic()
     while True:
+        if time.monotonic() >= next_scan:
+            remember(token, known)
+            next_scan = time.monotonic() + REMEMBER_S
         ready, _, _ = select.select([0], [], [], POLL_S)
         if ready:
             data = os.read(0, 4096)
@@ -109,8 +125,9 @@ def main(argv: list[str]) -> int:
         print("usage: _ray_reaper.py TOKEN", file=sys.stderr)
         return 2
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    wait_for_the_end(os.getppid())
-    reap(argv[1])
+    known: dict[int, bytes] = {}
+    wait_for_the_end(os.getppid(), argv[1], known)
+    reap(argv[1], known)
     return 0
 
 

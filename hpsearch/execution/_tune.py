@@ -25,6 +25,7 @@ from hpsearch.config import PrunerConfig, SweepConfig
 from hpsearch.errors import ConfigError
 from hpsearch.execution._base import ObjectiveFactory, TrialJob
 from hpsearch.execution._ray_connect import connect_ray, import_ray, parse_resources
+from hpsearch.execution._ray_instance import release_instance
 from hpsearch.execution._tune_space import tune_param_space
 from hpsearch.execution._worker import run_trial
 from hpsearch.space import Space, flatten
@@ -239,6 +240,7 @@ def run_with_tune(
             import ray
 
             ray.shutdown()
+            release_instance()  # stops what of a private instance ray.shutdown() left
 
 
 def tune_scheduler(pruner: PrunerConfig | None) -> Any:

@@ -22,7 +22,7 @@ from tests.processes import Proc, descendants, kill_all, wait_until_gone
 
 HERE = Path(__file__).parent
 LOSS_S = 2.0  # a killed driver's worker processes must all have ended this many seconds later
-RAY_LOSS_S = 3.0  # and a Ray instance's processes, or a cluster's actors
+RAY_LOSS_S = 10.0  # a Ray instance's processes, or a cluster's actors (slow on a busy machine)
 
 
 def sweep_env(**extra: str) -> dict[str, str]:
