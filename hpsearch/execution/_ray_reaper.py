@@ -29,6 +29,7 @@ import select
 import signal
 import sys
 import time
+from collections.abc import Iterable
 
 MARK = "HPSEARCH_RAY_INSTANCE"
 POLL_S = 0.5
@@ -66,9 +67,29 @@ def marked(token: str) -> list[int]:
     return found
 
 
-def remember(token: str, known: dict[int, bytes]) -> None:
-    """Add the processes now carrying ``token`` to ``known`` (pid -> start time)."""
-    for pid in marked(token):
+def _children(roots: set[int]) -> list[int]:
+    """Descendants of ``roots``, by the parent pid in /proc/<pid>/stat."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    ppid = int(f.read().rpartition(b")")[2].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], list(roots)
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def remember(token: str, known: dict[int, bytes], watched: Iterable[int] = ()) -> None:
+    """Add the processes now carrying ``token``, and the descendants of the ``watched`` GCS and
+    raylet, to ``known`` (pid -> start time)."""
+    for pid in [*marked(token), *_children(set(watched))]:
         start = _start_time(pid)
         if start is not None:
             known[pid] = start
@@ -100,7 +121,7 @@ def wait_for_the_end(owner: int, token: str, known: dict[int, bytes]) -> None:
     next_scan = time.monotonic()
     while True:
         if time.monotonic() >= next_scan:
-            remember(token, known)
+            remember(token, known, watched)
             next_scan = time.monotonic() + REMEMBER_S
         ready, _, _ = select.select([0], [], [], POLL_S)
         if ready:
