@@ -2,6 +2,14 @@
 
 Under ``CI=true`` a missing resource a test needs (the shared W&B corpus, Chromium) is a
 failure, not a skip: CI must run every check (:func:`skip_or_fail`).
+
+Also the session-end leak check: the test run fails when a process a test started is still
+running after every fixture (the shared Ray instance included) has been torn down. The pytest
+process makes itself a child subreaper (Linux), so a process whose parent died is re-parented to
+pytest instead of init and is still found among its descendants. The check is always on, in CI
+(``CI=true``) as anywhere: a leaked process is a bug (a worker that outlived its driver holds
+memory, a GPU, or keeps training), and the failure names each one (pid and command line) and
+kills it, so a failed run leaves nothing behind either.
 """
 
 from __future__ import annotations
@@ -10,6 +18,9 @@ import os
 from pathlib import Path
 
 import pytest
+
+from hpsearch._processes import become_subreaper
+from tests.processes import Proc, descendants, kill_all, wait_until_gone
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH_SPACES = ROOT / "search_spaces"
@@ -43,6 +54,38 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+LEAK_GRACE_S = 10.0  # how long processes may take to exit once the last test is done
+_LEAKED = pytest.StashKey[list[Proc]]()
+
+
 @pytest.fixture
 def corpus_dir() -> Path:
     return require_corpus()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    become_subreaper()
+
+
+@pytest.hookimpl(trylast=True)  # after the runner's own hook has torn the session fixtures down
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leaked = wait_until_gone(descendants(os.getpid()), LEAK_GRACE_S)
+    if not leaked:
+        return
+    session.config.stash[_LEAKED] = leaked
+    kill_all(leaked)
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    leaked = terminalreporter.config.stash.get(_LEAKED, [])
+    if not leaked:
+        return
+    terminalreporter.section("processes left running", sep="=", red=True, bold=True)
+    terminalreporter.write_line(
+        f"{len(leaked)} process(es) started by the tests were still running "
+        f"{LEAK_GRACE_S:g}s after the last test (now killed):"
+    )
+    for proc in leaked:
+        terminalreporter.write_line(f"  {proc}")

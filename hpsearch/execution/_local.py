@@ -15,7 +15,14 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, cast
 
-from hpsearch._processes import kill_tree
+from hpsearch._processes import (
+    Lifeline,
+    LifelineEnd,
+    die_with_parent,
+    guard_group,
+    kill_tree,
+    watch_lifeline,
+)
 from hpsearch.errors import ObjectiveError
 from hpsearch.execution._base import Executor, Finished, ObjectiveFactory, Outcome, Report, TrialJob
 from hpsearch.execution._worker import run_trial
@@ -130,10 +137,27 @@ def gpu_for_worker(index: int) -> str | None:
     return f"cuda:{index % count}" if count > 0 else None
 
 
+def _driver_lost() -> None:
+    """The driver is gone: end this worker's process group (this worker included) at once."""
+    with contextlib.suppress(OSError):
+        if os.getpgrp() == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(70)  # skips atexit: nothing here is worth saving for a dead driver
+
+
 def _worker_main(
-    conn: Connection, factory: ObjectiveFactory, metric_names: list[str], index: int
+    conn: Connection,
+    factory: ObjectiveFactory,
+    metric_names: list[str],
+    index: int,
+    lifeline: LifelineEnd | None = None,
+    driver_pid: int | None = None,
 ) -> None:
     os.setpgrp()  # own process group: the driver kills the whole tree of a hung trial
+    if driver_pid is not None:
+        die_with_parent(driver_pid)  # Linux: the kernel kills this worker with its driver
+    if lifeline is not None:  # anywhere, and while a trial runs: a thread sees the driver go
+        watch_lifeline(lifeline, _driver_lost)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     try:
         objective = factory()
@@ -160,19 +184,33 @@ def _worker_main(
 
 
 class _Worker:
+    """A worker process, bound to this driver three ways: the parent-death signal (Linux), a
+    lifeline its own thread watches, and a guard that kills its process group when the driver
+    dies or retires it (so what the objective started ends too)."""
+
     def __init__(
         self, ctx: Any, factory: ObjectiveFactory, metric_names: list[str], index: int
     ) -> None:
         self.conn, child = ctx.Pipe()
         self.index = index
+        self.lifeline = Lifeline()
         self.process = ctx.Process(
             target=_worker_main,
-            args=(child, factory, metric_names, index),
+            args=(
+                child,
+                factory,
+                metric_names,
+                index,
+                self.lifeline.child_end(),
+                _pid_to_die_with(ctx),
+            ),
             name=f"hpsearch-worker-{index}",
             daemon=True,
         )
         self.process.start()
         child.close()
+        self.lifeline.forget_child_end()
+        self.guard = guard_group(self.process.pid)
         self.job: TrialJob | None = None
         self.started = 0.0
         self.ready = False
@@ -182,6 +220,25 @@ class _Worker:
             kill_tree(self.process.pid)
         self.process.join(timeout=5)
         self.conn.close()
+        self.release()
+
+    def release(self) -> None:
+        """Cut the worker loose once it has ended: what is left of its group is killed."""
+        self.lifeline.close()
+        self.guard.release()
+
+
+def _pid_to_die_with(ctx: Any) -> int | None:
+    """This pid when a worker's parent-death signal would track this driver's life, else None.
+
+    The signal fires when the forking *thread* exits, so only the main thread arms it; a
+    forkserver's children have the server as their parent. The lifeline covers the rest.
+    """
+    if ctx.get_start_method() == "forkserver":
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return os.getpid()
 
 
 class ProcessExecutor(Executor):
@@ -322,6 +379,7 @@ class ProcessExecutor(Executor):
                 worker.process.join(timeout=2)
             if worker.process.is_alive() or worker.job is not None:
                 worker.kill()
+            worker.release()
         self._workers = []
 
     def describe(self) -> str:

@@ -18,10 +18,9 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from hpsearch.errors import ConfigError, ObjectiveError
+from hpsearch.errors import ConfigError
 from hpsearch.execution._base import (
     Executor,
     Finished,
@@ -38,27 +37,15 @@ from hpsearch.execution._ray_connect import (
     parse_resources,
     plan_slots,
 )
+from hpsearch.execution._ray_instance import release_instance
+from hpsearch.execution._ray_slots import MAX_START_DEATHS, ActorStartup, _Slot
 from hpsearch.execution._ray_worker import TrialWorker
 from hpsearch.trial import TrialState
 
 __all__ = ["RayExecutor"]
 
 
-@dataclass(eq=False)
-class _Slot:
-    actor: Any
-    ready_ref: Any
-    ready: bool = False
-    worker: str = ""
-    info: Mapping[str, Any] | None = None
-    job: TrialJob | None = None
-    gen: Any = None
-    started: float = 0.0
-    deadline: float = math.inf
-    dead: bool = False
-
-
-class RayExecutor(Executor):
+class RayExecutor(ActorStartup, Executor):
     """Runs trials as method calls on long-lived Ray actors, one per resource slot.
 
     Args:
@@ -171,73 +158,6 @@ class RayExecutor(Executor):
         self._started = True
         self._await_ready()
 
-    def _await_ready(self) -> None:
-        """Wait until one actor has built the objective; the others join as they come up."""
-        ray = import_ray()
-        pending = {s.ready_ref: s for s in self._slots}
-        end = time.monotonic() + self.start_timeout
-        while not any(s.ready for s in self._slots):
-            left = end - time.monotonic()
-            if left <= 0 or not pending:
-                self.shutdown()
-                raise ConfigError(
-                    f"no Ray worker could be placed within {self.start_timeout:g}s: the "
-                    f"cluster's resources are busy or too small for {self.resources}",
-                    path="resources",
-                )
-            done, _ = ray.wait(list(pending), num_returns=1, timeout=left)
-            for ref in done:
-                slot = pending.pop(ref)
-                error = self._mark_ready(slot)
-                if error:
-                    self.shutdown()
-                    raise ObjectiveError(f"the objective could not be built on Ray: {error}")
-
-    def _mark_ready(self, slot: _Slot) -> str:
-        """Record what a new actor reported; returns its error (it is then dropped) or ``""``."""
-        ray = import_ray()
-        try:
-            slot.info = ray.get(slot.ready_ref)
-        except ray.exceptions.RayError as exc:
-            lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
-            slot.info = {"error": f"the Ray actor did not start: {lines[-1] if lines else exc}"}
-        error = str(slot.info.get("error") or "")
-        if error:
-            slot.dead = True
-            with contextlib.suppress(Exception):
-                ray.kill(slot.actor, no_restart=True)
-            if slot in self._slots:
-                self._slots.remove(slot)
-                self.slots = max(1, len(self._slots))
-            return error
-        slot.ready = True
-        slot.worker = str(slot.info.get("worker", ""))
-        return ""
-
-    def wait_for_workers(self, timeout: float | None = None) -> int:
-        """Wait until every actor is up (or ``timeout`` seconds); returns how many are.
-
-        :meth:`start` returns as soon as one actor is ready; the others join as they start.
-        """
-        ray = import_ray()
-        end = math.inf if timeout is None else time.monotonic() + timeout
-        while True:
-            starting = {s.ready_ref: s for s in self._slots if not s.ready and not s.dead}
-            left = end - time.monotonic()
-            if not starting or left <= 0:
-                return sum(s.ready for s in self._slots)
-            done, _ = ray.wait(
-                list(starting), num_returns=1, timeout=None if math.isinf(left) else left
-            )
-            for ref in done:
-                error = self._mark_ready(starting[ref])
-                if error:
-                    warnings.warn(f"ray executor: a worker was dropped: {error}", stacklevel=2)
-
-    def workers_info(self) -> list[Mapping[str, Any]]:
-        """What each ready actor reported: node id, pid, GPU ids, device."""
-        return [s.info for s in self._slots if s.ready and s.info is not None]
-
     # ------------------------------------------------------------------ trials
 
     def submit(self, job: TrialJob) -> None:
@@ -269,11 +189,25 @@ class RayExecutor(Executor):
             return self.sync_checkpoints
         return (slot.info or {}).get("node_id") != self._node_id
 
-    def _replace(self, slot: _Slot) -> None:
+    def _replace(self, slot: _Slot, start_deaths: int = 0) -> None:
         ray = import_ray()
         with contextlib.suppress(Exception):
             ray.kill(slot.actor, no_restart=True)
-        self._slots[self._slots.index(slot)] = self._new_slot()
+        new = self._new_slot()
+        new.start_deaths = start_deaths
+        self._slots[self._slots.index(slot)] = new
+
+    def _start_again(self, slot: _Slot, exc: BaseException) -> bool:
+        """An actor killed while it started (OOM killer, lost node) is replaced, a few times in a
+        row at most; one whose objective failed to build reports it through ``ready()``."""
+        ray = import_ray()
+        died = (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError)
+        if not isinstance(exc, died) or slot not in self._slots:
+            return False
+        if slot.start_deaths >= MAX_START_DEATHS:
+            return False
+        self._replace(slot, start_deaths=slot.start_deaths + 1)
+        return True
 
     def _finish(self, slot: _Slot, outcome: Outcome, events: list[Report | Finished]) -> None:
         job = slot.job
@@ -413,6 +347,7 @@ class RayExecutor(Executor):
             self._owns_ray = False
             with contextlib.suppress(Exception):
                 ray.shutdown()
+            release_instance()  # stops what of a private instance ray.shutdown() left
 
     def describe(self) -> str:
         where = self.address or os.environ.get("RAY_ADDRESS") or "local Ray"

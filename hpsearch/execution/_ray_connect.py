@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from hpsearch.errors import ConfigError
+from hpsearch.execution._ray_instance import owned_instance
 
 __all__ = [
     "BUILTIN_RESOURCES",
@@ -75,6 +76,8 @@ def start_local_ray(
 ) -> None:
     """Start a fresh Ray instance on this machine: loopback only, no dashboard.
 
+    Nothing of the instance outlives this process, however it ends (see ``_ray_instance``).
+
     Example:
         >>> start_local_ray(num_cpus=2)  # doctest: +SKIP
     """
@@ -93,7 +96,7 @@ def start_local_ray(
     if resources:
         options["resources"] = dict(resources)
     options.update(kwargs)
-    with loopback_only():
+    with loopback_only(), owned_instance():
         ray.init(**options)
 
 

@@ -34,6 +34,7 @@ from hpsearch.execution._ray_connect import (
     parse_resources,
     plan_slots,
 )
+from hpsearch.execution._ray_instance import release_instance
 from hpsearch.execution._worker import run_trial
 
 __all__ = [
@@ -294,6 +295,7 @@ def fit_tune(
             import ray
 
             ray.shutdown()
+            release_instance()  # stops what of a private instance ray.shutdown() left
 
 
 def _trial_folder(trial: Any) -> str:

@@ -33,7 +33,8 @@ trial raises ``optuna.TrialPruned``.
 
 A non-zero exit raises ``RuntimeError`` with the exit code and the last stderr lines; ``timeout:``
 kills the process group and raises ``TimeoutError``. Every program runs in its own session (process
-group), killed when the trial ends early (see :mod:`hpsearch.objectives._command_process`).
+group), killed when the trial ends early and when this process ends, SIGKILL included (see
+:mod:`hpsearch.objectives._command_process`).
 Output is saved to ``stdout.log`` and ``stderr.log`` in the trial's folder when the sweep gives
 one. Nested parameter groups are passed with dotted names (``--optimizer.lr=0.01``), not
 as W&B's nested dicts. The program gets ``HPSEARCH_CHECKPOINT_DIR`` (a folder kept across retries of

@@ -2,8 +2,9 @@
 stopping its process group.
 
 Every program runs in its own session (process group), killed when the trial ends early, when
-the program exits (what it left running), when this process exits or gets SIGTERM, and (Linux)
-when this process dies.
+the program exits (what it left running), and when this process ends, however it ends (SIGKILL
+included): a guard process kills the group (see :func:`hpsearch._processes.guard_group`), and on
+Linux the program itself also gets the parent-death signal.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hpsearch._processes import die_with_parent_hook, live_group, stop_group
+from hpsearch._processes import die_with_parent_hook, guard_group, stop_group
 from hpsearch.trial import Trial, TrialPruned
 
 __all__ = [
@@ -105,8 +106,11 @@ def run_program(
         )
     except OSError as exc:
         raise RuntimeError(f"cannot run {argv[0]!r}: {exc}") from None
-    with live_group(proc.pid):
+    guard = guard_group(proc.pid)  # the group dies with this process, however it ends
+    try:
         return _follow(proc, trial=trial, primary=primary, timeout=timeout, logs=logs)
+    finally:
+        guard.release()  # the trial is over: what is left of the group is killed now
 
 
 def _follow(

@@ -10,6 +10,7 @@ import dataclasses
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,8 @@ import pytest
 
 from hpsearch.execution import Finished, TrialJob
 from tests.execution.conftest import drive
+from tests.processes import descendants, kill_all, wait_until_gone
+from tests.sweep.drivers import RAY_LOSS_S, start_sweep, sweep_env, wait_for_trials, write_space
 
 ray = pytest.importorskip("ray")
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -124,6 +127,47 @@ def test_fractional_gpus_split_across_two_fake_gpus(ray_cluster):
     assert {i["node_id"] for i in infos} == {node.node_id}
     assert {i["device"] for i in infos} == {"cpu"}  # a declared GPU, but no CUDA here
     assert {f.outcome.metrics["gpu"] for f in finished} == {0.0, 1.0}
+
+
+SLEEPY_PROGRAM = "import sys, time; time.sleep(1); print(float(sys.argv[1].split('=')[1]) ** 2)"
+
+
+def _trial_workers() -> list:
+    return [p for p in descendants(os.getpid()) if "ray::TrialWorker" in p.cmdline]
+
+
+@pytest.mark.slow
+def test_a_sigkilled_driver_frees_its_actors_on_a_cluster(ray_cluster, tmp_path):
+    """A driver joining an existing cluster: its actors end with it (they are not detached)."""
+    space = write_space(
+        tmp_path / "space.yaml",
+        {
+            "name": "external",
+            "objective": {  # a command: the cluster's workers cannot import the tests' modules
+                "type": "command",
+                "command": ["${interpreter}", "-c", SLEEPY_PROGRAM, "${args}"],
+            },
+            "budget": {"trials": 20},
+            "parameters": {"x": {"type": "float", "low": -1, "high": 1}},
+        },
+    )
+    out = tmp_path / "run"
+    earlier = {p.pid for p in _trial_workers()}
+    env = sweep_env(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0")  # keep the 127.0.0.1 address as is
+    args = ("--executor", "ray", "--address", ray_cluster.address, "--workers", "2")
+    driver = start_sweep(space, out, *args, env=env)
+    try:
+        wait_for_trials(driver, out, complete=1)
+        actors = [p for p in _trial_workers() if p.pid not in earlier]
+        assert len(actors) >= 2  # two slots (more when a busy machine had one replaced)
+        actors += [p for p in descendants(os.getpid()) if "time.sleep(1)" in p.cmdline]
+    finally:
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait()
+    left = wait_until_gone(actors, RAY_LOSS_S)
+    kill_all(left)
+    assert not left, f"actors (or their programs) still run: {[str(p) for p in left]}"
+    assert sum(n["Alive"] for n in ray.nodes()) == 3  # the cluster itself lives on
 
 
 def test_killing_a_worker_node_mid_sweep_loses_no_trial(ray_cluster, ray_manager):

@@ -387,8 +387,8 @@ def test_a_missing_program_fails_the_trial(tmp_path):
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_the_command_dies_with_its_worker(tmp_path, script, sig):
-    """SIGKILL of the worker: the command dies (Linux parent-death signal); SIGTERM: the worker's
-    handler kills the command's whole process group, grandchildren included."""
+    """SIGKILL of the worker: the command dies (Linux parent-death signal) and its guard kills
+    the rest of its process group; SIGTERM: the worker's handler kills the whole group."""
     pids = tmp_path / "pids"
     worker = tmp_path / "worker.py"
     worker.write_text(
@@ -411,8 +411,7 @@ def test_the_command_dies_with_its_worker(tmp_path, script, sig):
         proc.send_signal(sig)
         proc.wait(10)
         assert _wait_until(lambda: _gone(child))
-        if sig == signal.SIGTERM:
-            assert _wait_until(lambda: _gone(grandchild))
+        assert _wait_until(lambda: _gone(grandchild))
     finally:
         if proc.poll() is None:
             proc.kill()
