@@ -91,9 +91,6 @@ class LocalKind(ExecutorKind):
 
     @classmethod
     def check(cls, config: SweepConfig) -> None:
-        if "executor" in config.execution.given:  # without it, --executor may still pick ray
-            refuse_ray_settings(config, cls.name)
-        _refuse_pbt(config, cls.name)
         custom = config.execution.custom_resources
         if custom:
             raise ConfigError(
@@ -102,6 +99,9 @@ class LocalKind(ExecutorKind):
                 file=config.source,
                 path="execution.resources.custom",
             )
+        if "executor" in config.execution.given:  # without it, --executor may still pick ray
+            refuse_ray_settings(config, cls.name)
+        _refuse_pbt(config, cls.name)
 
     @classmethod
     def build(cls, placement: Placement) -> Executor:

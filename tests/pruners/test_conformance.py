@@ -91,7 +91,12 @@ def test_multi_objective_sweeps_are_refused_unless_declared(pruner):
 
 
 def test_a_real_sweep_with_it_adds_up(pruner, tmp_path):
-    config = _load(_space(pruner), pruner)
+    try:
+        config = _load(_space(pruner), pruner)
+    except ConfigError as exc:  # a pruner of another executor (pbt: Ray Tune) says so at load
+        assert "executor" in str(exc) and str(exc).startswith("pruner.type")
+        assert "\n" not in str(exc)
+        return
     result = hpsearch.run(config, _curve, trials=12, out=tmp_path / "run", report=False)
     counts = result.trials["state"].value_counts().to_dict()
     assert sum(counts.values()) == 12

@@ -164,8 +164,13 @@ def test_mf_sweep_killed_mid_run_resumes_without_repeating_a_promotion(tmp_path:
     cmd = [sys.executable, "-m", "hpsearch", "run", str(space), "--out", str(out)]
     driver = subprocess.Popen([*cmd, "--workers", "2", "--quiet", "--no-report"], env=env)
     deadline = time.monotonic() + 90
-    while _finished(out / "trials.csv") < 12 and time.monotonic() < deadline:
-        time.sleep(0.1)
+
+    def running() -> bool:
+        return any(t.state.name == "RUNNING" for t in _segments(out))
+
+    # killed once 12 stages are done and one is running (not between two of them)
+    while time.monotonic() < deadline and not (_finished(out / "trials.csv") >= 12 and running()):
+        time.sleep(0.05)
         assert driver.poll() is None, "the sweep ended before it could be killed"
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()

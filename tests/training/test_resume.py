@@ -74,11 +74,12 @@ def test_resumed_run_continues_at_epoch_k_and_ends_like_an_uninterrupted_one(dat
         train(cfg, data, input_shape=(64,), deterministic=True, trial=Reporter(die_at=4),
               checkpoint_dir=state)  # fmt: skip
     saved = json.loads(latest_state(state).read_text())
-    assert saved["loop"]["epochs_done"] == 3  # epoch 4 died before its state was written
+    # epoch 4's state is written before its report (the node died while the driver answered)
+    assert saved["loop"]["epochs_done"] == 4
     again = Reporter()
     resumed = train(cfg, data, input_shape=(64,), deterministic=True, trial=again,
                     checkpoint_dir=state, resume_from=state)  # fmt: skip
-    assert again.steps == [4, 5, 6, 7]  # continues at epoch k, not 1
+    assert again.steps == [5, 6, 7]  # continues after epoch k, not at 1
     assert comparable(resumed.metrics) == comparable(whole.metrics)
     assert resumed.history == whole.history
     assert resumed.best_epoch == whole.best_epoch
@@ -120,7 +121,7 @@ def test_torch_objective_resumes_from_the_trial_offered_directory(tmp_path):
     with pytest.raises(NodeDied):
         objective(params, _DiesAt(2, directory=tmp_path / "t"))
     state = tmp_path / "t" / "resume"  # no checkpoint_dir offered: <trial directory>/resume
-    assert json.loads(latest_state(state).read_text())["loop"]["epochs_done"] == 1
+    assert json.loads(latest_state(state).read_text())["loop"]["epochs_done"] == 2
     resumed = objective(params, Trial(1, params, attempt=1, resume_from=state))
     assert comparable(resumed) == comparable(whole)
 
