@@ -20,7 +20,13 @@ import yaml
 from hpsearch import api, cluster
 from hpsearch._version import __version__
 from hpsearch.ensemble import retrain_ensemble
-from hpsearch.errors import ConfigError, ObjectiveError, StudyDamagedError, SweepLockedError
+from hpsearch.errors import (
+    ConfigError,
+    EngineStartError,
+    ObjectiveError,
+    StudyDamagedError,
+    SweepLockedError,
+)
 from hpsearch.report import write_report
 from hpsearch.storage import SweepDirectory, SweepResult, best_as, open_sweep, summary_frame
 from hpsearch.sweep import describe_config, print_summary, retrain
@@ -228,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SweepLockedError as exc:
         print(f"busy: {exc}", file=sys.stderr)
         return 3
+    except EngineStartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(
             "\ninterrupted: the sweep is saved; continue it with `hpsearch resume DIR`",

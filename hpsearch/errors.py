@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "ConfigError",
+    "EngineStartError",
     "HPSearchError",
     "ObjectiveError",
     "StudyDamagedError",
@@ -74,6 +75,11 @@ class ConfigError(HPSearchError, ValueError):
 
 class ObjectiveError(HPSearchError, RuntimeError):
     """An objective could not be built or run (import failed, dataset missing, ...)."""
+
+
+class EngineStartError(HPSearchError, RuntimeError):
+    """The execution engine (a local Ray instance) did not start; nothing ran (the CLI prints
+    one line and exits with code 1)."""
 
 
 class SweepLockedError(HPSearchError, RuntimeError):

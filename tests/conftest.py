@@ -15,6 +15,7 @@ kills it, so a failed run leaves nothing behind either.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,9 @@ def corpus_dir() -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # the suite was started with `&`
+        # which children inherit: the Ctrl-C tests' drivers would ignore their SIGINT
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(trylast=True)  # after the runner's own hook has torn the session fixtures down

@@ -6,7 +6,8 @@ servers to every interface, and a worker node started with ``--address=127.0.0.1
 for the head on the network address. This wrapper keeps Ray's own node-address lookup on the
 loopback address (what Ray does itself on macOS and Windows) and otherwise runs Ray's CLI
 unchanged, with the same arguments. Token authentication stays on (``RAY_AUTH_MODE=token``
-unless set). On a real cluster use ``ray start`` itself.
+unless set); a head started without a token in ``~/.ray/auth_token`` makes one there, as
+``ray get-auth-token --generate`` does. On a real cluster use ``ray start`` itself.
 
 Example:
     python -m hpsearch.cluster.loopback start --head --port=6380 --dashboard-host=127.0.0.1
@@ -43,10 +44,20 @@ def _keep_on_loopback() -> None:
     services.resolve_ip_for_localhost = resolve_ip_for_localhost
 
 
+def _ensure_token() -> None:
+    """In token mode, make the token a head hands its nodes where there is none yet (Ray's
+    ``ray start --head`` refuses to start without one; only ``ray.init()`` makes it)."""
+    from ray._private.authentication import authentication_token_setup
+
+    authentication_token_setup.ensure_token_if_auth_enabled(None, create_token_if_missing=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run Ray's CLI (``ray ARGS...``) with node addresses kept on the loopback interface."""
     args = list(sys.argv[1:] if argv is None else argv)
     _keep_on_loopback()
+    if args[:1] == ["start"] and "--head" in args:
+        _ensure_token()
     from ray.scripts.scripts import main as ray_main
 
     sys.argv = ["ray", *args]

@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from hpsearch.errors import ConfigError
+from hpsearch.errors import ConfigError, EngineStartError
 from hpsearch.execution._ray_instance import owned_instance
 
 __all__ = [
@@ -97,7 +97,15 @@ def start_local_ray(
         options["resources"] = dict(resources)
     options.update(kwargs)
     with loopback_only(), owned_instance():
-        ray.init(**options)
+        try:
+            ray.init(**options)
+        except Exception as exc:  # Ray raises a bare Exception when its node times out
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise EngineStartError(
+                f"could not start a local Ray instance ({type(exc).__name__}: {first_line}); "
+                "nothing ran: retry when the machine is less loaded, or start Ray yourself "
+                "(ray start --head) and pass --address"
+            ) from exc
 
 
 def connect_ray(

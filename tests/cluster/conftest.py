@@ -239,11 +239,19 @@ class LoopbackCluster:
     def alive(self) -> list[Node]:
         return [n for n in self.nodes if n not in self.killed]
 
+    def everything(self) -> set[int]:
+        """Every process of the cluster, the head's Ray client proxy included (its command
+        line names the head's address, not a node's folder)."""
+        return self.processes() | processes_of(f"--address=127.0.0.1:{self.gcs_port}")
+
     def stop(self) -> None:
         for node in reversed(self.nodes):
             self.kill(node)
         end = time.monotonic() + 10
-        while self.processes() and time.monotonic() < end:
+        while (left := self.everything()) and time.monotonic() < end:
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             time.sleep(0.2)
 
 

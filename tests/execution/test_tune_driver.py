@@ -65,6 +65,23 @@ def test_same_file_same_sweep_on_local_ray_and_tune(ray_local, tmp_path):
     assert bests["tune"]["params"] == bests["local"]["params"] == bests["ray"]["params"]
 
 
+def test_a_multi_objective_sweep_is_the_same_on_tune(ray_local, tmp_path):
+    space = write_space(
+        tmp_path,
+        objective={"type": "python", "function": "tune_objectives:tradeoff"},
+        metrics=[{"name": "loss", "goal": "minimize"}, {"name": "size", "goal": "minimize"}],
+        strategy={"name": "nsga2", "seed": 5},
+        budget={"trials": 6},
+        execution={"workers": 1},
+    )
+    tables = {kind: run(space, tmp_path / kind, "--executor", kind) for kind in ("local", "tune")}
+    columns = ["number", "state", "value_loss", "value_size", "param_x", "param_k"]
+    assert len(tables["local"]) == 6 and set(tables["local"]["state"]) == {"COMPLETE"}
+    pd.testing.assert_frame_equal(tables["tune"][columns], tables["local"][columns])
+    fronts = {kind: yaml.safe_load((tmp_path / kind / "best.yaml").read_text()) for kind in tables}
+    assert fronts["tune"] == fronts["local"]
+
+
 def test_percentile_pruner_prunes_the_same_trials_as_locally(ray_local, tmp_path):
     space = write_space(
         tmp_path,
@@ -157,7 +174,16 @@ def test_pbt_from_the_file_mutates_within_bounds(ray_local, tmp_path):
             assert 0.01 <= entry["params"]["lr"] <= 1.0
 
 
-def test_a_killed_tune_sweep_resumes_with_every_point_once(ray_local, tmp_path):
+def _complete(out: Path) -> int:
+    """Completed trials, read from the journal (trials.csv lags by seconds)."""
+    if not (out / SweepDirectory.JOURNAL_FILE).exists():
+        return 0
+    study, _ = SweepDirectory(out).load_study()
+    return sum(t.state.name == "COMPLETE" for t in study.get_trials())
+
+
+@pytest.mark.parametrize("stop", ["SIGKILL", "Ctrl-C"])
+def test_a_stopped_tune_sweep_resumes_with_every_point_once(ray_local, tmp_path, stop):
     space = write_space(
         tmp_path,
         objective={"type": "python", "function": "tune_objectives:steady"},
@@ -170,20 +196,28 @@ def test_a_killed_tune_sweep_resumes_with_every_point_once(ray_local, tmp_path):
     env.pop("RAY_ADDRESS", None)
     argv = [sys.executable, "-m", "hpsearch.cli", "run", str(space), "--executor", "tune"]
     proc = subprocess.Popen(
-        [*argv, "--out", str(out), "--quiet", "--no-report"], env=env, start_new_session=True
+        [*argv, "--out", str(out), "--quiet", "--no-report"],
+        env=env,
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and proc.poll() is None:
-            table = out / "trials.csv"
-            if table.exists() and (pd.read_csv(table)["state"] == "COMPLETE").sum() >= 2:
-                break
+        while time.monotonic() < deadline and proc.poll() is None and _complete(out) < 2:
             time.sleep(0.5)
-        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert proc.poll() is None, "the sweep ended before it could be stopped"
+        if stop == "Ctrl-C":  # the terminal sends SIGINT to the whole foreground group
+            os.killpg(proc.pid, signal.SIGINT)
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 130, err
+            assert err.strip().splitlines()[-1].startswith("interrupted: the sweep is saved")
+            states = {t.state.name for t in SweepDirectory(out).load_study()[0].get_trials()}
+            assert "RUNNING" not in states  # the running trial was recorded as interrupted
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        proc.communicate()
     argv = ["resume", str(out), "--executor", "tune", "--quiet", "--no-report"]
     assert main(argv) == 0
     table = pd.read_csv(out / "trials.csv")

@@ -47,3 +47,8 @@ def steady(params, trial):
     """A second per trial: long enough to kill a sweep between two trials' results."""
     time.sleep(1.0)
     return params["x"]
+
+
+def tradeoff(params, trial):
+    """Two metrics that pull apart (a Pareto front along x); deterministic."""
+    return {"loss": (params["x"] - 0.5) ** 2, "size": abs(params["x"]) + (params["k"] == "b")}
