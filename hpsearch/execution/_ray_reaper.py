@@ -13,6 +13,11 @@ do the programs those workers start). The reaper waits for one of:
 
 then SIGKILLs every process that carries the token, until none is left, and exits.
 
+The token alone is not enough: Ray's agents rename themselves (``ray::DashboardAgent``) with
+setproctitle, which overwrites the environment that /proc shows. So the reaper also remembers
+the descendants of the watched GCS and raylet: as soon as it is told to watch them, every
+``REMEMBER_S`` seconds, and once more when the end comes.
+
 Why it is needed (measured with Ray 2.60): Ray ties its GCS, raylet, monitor and log monitor to
 the driver with ``PR_SET_PDEATHSIG``, and its workers exit within about 3 s of their raylet, but
 its dashboard agent and runtime-env agent outlive a SIGKILLed driver for good (they block
@@ -113,10 +118,12 @@ def reap(token: str, known: dict[int, bytes] | None = None) -> int:
     return len(killed)
 
 
-def wait_for_the_end(owner: int, token: str, known: dict[int, bytes]) -> None:
+def wait_for_the_end(
+    owner: int, token: str, known: dict[int, bytes], watched: dict[int, bytes]
+) -> None:
     """Return once the driver is gone or the instance it watches has ended (see module doc);
-    meanwhile remember the instance's processes every ``REMEMBER_S`` seconds."""
-    watched: dict[int, bytes] = {}
+    meanwhile remember the instance's processes every ``REMEMBER_S`` seconds, and at once
+    when told what to watch."""
     pending = b""
     next_scan = time.monotonic()
     while True:
@@ -135,6 +142,7 @@ def wait_for_the_end(owner: int, token: str, known: dict[int, bytes]) -> None:
                     start = _start_time(int(arg))
                     if start is not None:
                         watched[int(arg)] = start
+                        next_scan = time.monotonic()  # its agents, before they can be orphaned
         if os.getppid() != owner:
             return
         if watched and all(_start_time(pid) != start for pid, start in watched.items()):
@@ -147,7 +155,9 @@ def main(argv: list[str]) -> int:
         return 2
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     known: dict[int, bytes] = {}
-    wait_for_the_end(os.getppid(), argv[1], known)
+    watched: dict[int, bytes] = {}
+    wait_for_the_end(os.getppid(), argv[1], known, watched)
+    remember(argv[1], known, watched)  # what started since the last scan, while it may live
     reap(argv[1], known)
     return 0
 

@@ -220,7 +220,7 @@ class SweepDirectory:
         a half-written last line is skipped).
 
         Raises:
-            ConfigError: no sweep, or no study yet.
+            ConfigError: no sweep, or no study yet (also while its sweep is starting).
             StudyDamagedError: the journal has an unreadable line before its last one.
         """
         config = self.read_config()
@@ -233,4 +233,9 @@ class SweepDirectory:
             raise ConfigError(
                 f"{self.path} holds no study (no {self.JOURNAL_FILE})", file=str(self.path)
             )
-        return optuna.load_study(study_name=config.name, storage=storage), config
+        try:
+            return optuna.load_study(study_name=config.name, storage=storage), config
+        except KeyError:  # the driver has opened the journal but not yet created the study
+            raise ConfigError(
+                f"{self.path} holds no study yet (its sweep is starting)", file=str(self.path)
+            ) from None

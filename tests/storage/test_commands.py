@@ -151,6 +151,22 @@ def test_readers_follow_a_running_sweep_without_writing(tmp_path, capsys):
     assert len(complete_trials(out / "study.journal")) > 5
 
 
+@pytest.mark.parametrize("command", ["best", "trials", "report"])
+def test_readers_of_a_sweep_still_starting_say_so_in_one_line(
+    sweep_one_worker, tmp_path, capsys, command
+):
+    """Between the driver opening the journal and creating the study, readers see no study."""
+    work = copy_sweep(sweep_one_worker, tmp_path / "work")
+    (work / "study.journal").write_bytes(b"")
+    for output in ("trials.csv", "best.yaml", "report.html"):  # none yet at that moment
+        (work / output).unlink(missing_ok=True)
+    assert main([command, str(work)]) == 2
+    line = _one_error_line(capsys)
+    if command == "report":  # best and trials read their files, which do not exist yet
+        assert "holds no study yet (its sweep is starting)" in line
+    assert (work / "study.journal").read_bytes() == b""  # readers never write
+
+
 def test_a_locked_sweep_gets_its_own_message_and_exit_code(sweep_one_worker, tmp_path, capsys):
     work = copy_sweep(sweep_one_worker, tmp_path / "work")
     holder = subprocess.Popen(

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from hpsearch.errors import ConfigError
 from hpsearch.storage import SweepDirectory
 from tests.processes import Proc, descendants, kill_all, wait_until_gone
 
@@ -92,7 +93,11 @@ def completed(out: Path) -> dict[int, tuple[dict[str, Any], float]]:
 
 
 def states(out: Path) -> list[str]:
-    study, _ = SweepDirectory(out).load_study()
+    """The state of each trial so far (none while the sweep is starting)."""
+    try:
+        study, _ = SweepDirectory(out).load_study()
+    except ConfigError:
+        return []
     return [t.state.name for t in study.get_trials()]
 
 
