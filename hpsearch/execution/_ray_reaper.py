@@ -15,8 +15,9 @@ then SIGKILLs every process that carries the token, until none is left, and exit
 
 The token alone is not enough: Ray's agents rename themselves (``ray::DashboardAgent``) with
 setproctitle, which overwrites the environment that /proc shows. So the reaper also remembers
-the descendants of the watched GCS and raylet: as soon as it is told to watch them, every
-``REMEMBER_S`` seconds, and once more when the end comes.
+the descendants of the token's carriers (the raylet keeps its environment) and of the watched
+GCS and raylet: as soon as it is told to watch them, every ``REMEMBER_S`` seconds, and once
+more when the end comes.
 
 Why it is needed (measured with Ray 2.60): Ray ties its GCS, raylet, monitor and log monitor to
 the driver with ``PR_SET_PDEATHSIG``, and its workers exit within about 3 s of their raylet, but
@@ -92,9 +93,10 @@ def _children(roots: set[int]) -> list[int]:
 
 
 def remember(token: str, known: dict[int, bytes], watched: Iterable[int] = ()) -> None:
-    """Add the processes now carrying ``token``, and the descendants of the ``watched`` GCS and
-    raylet, to ``known`` (pid -> start time)."""
-    for pid in [*marked(token), *_children(set(watched))]:
+    """Add the processes now carrying ``token``, their descendants and those of the ``watched``
+    GCS and raylet, to ``known`` (pid -> start time)."""
+    carriers = marked(token)
+    for pid in [*carriers, *_children({*carriers, *watched})]:
         start = _start_time(pid)
         if start is not None:
             known[pid] = start
