@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from hpsearch.cli import main
-from hpsearch.errors import ConfigError
 from hpsearch.storage import SweepDirectory
+from tests.sweep.drivers import states
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -176,12 +176,7 @@ def test_pbt_from_the_file_mutates_within_bounds(ray_local, tmp_path):
 
 
 def _complete(out: Path) -> int:
-    """Completed trials, read from the journal (trials.csv lags by seconds)."""
-    try:
-        study, _ = SweepDirectory(out).load_study()
-    except ConfigError:  # no study yet
-        return 0
-    return sum(t.state.name == "COMPLETE" for t in study.get_trials())
+    return states(out).count("COMPLETE")
 
 
 @pytest.mark.parametrize("stop", ["SIGKILL", "Ctrl-C"])
@@ -206,6 +201,7 @@ def test_a_stopped_tune_sweep_resumes_with_every_point_once(ray_local, tmp_path,
     )
     try:
         deadline = time.monotonic() + 240
+        # read from the journal: trials.csv lags by seconds
         while time.monotonic() < deadline and proc.poll() is None and _complete(out) < 2:
             time.sleep(0.5)
         assert proc.poll() is None, "the sweep ended before it could be stopped"
@@ -214,8 +210,7 @@ def test_a_stopped_tune_sweep_resumes_with_every_point_once(ray_local, tmp_path,
             _, err = proc.communicate(timeout=120)
             assert proc.returncode == 130, err
             assert err.strip().splitlines()[-1].startswith("interrupted: the sweep is saved")
-            states = {t.state.name for t in SweepDirectory(out).load_study()[0].get_trials()}
-            assert "RUNNING" not in states  # the running trial was recorded as interrupted
+            assert "RUNNING" not in states(out)  # the running trial was recorded as interrupted
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)

@@ -19,9 +19,9 @@ import optuna
 import pytest
 import yaml
 
-from hpsearch.errors import ConfigError
 from hpsearch.storage import SweepDirectory
 from hpsearch.strategies import rung_levels
+from tests.sweep.drivers import states
 
 HERE = Path(__file__).parent
 LEVELS = rung_levels(1, 27, eta=3)  # (1, 3, 9, 27)
@@ -160,11 +160,8 @@ def test_mf_sweep_killed_mid_run_resumes_without_repeating_a_promotion(tmp_path:
 
     def mid_run() -> bool:
         """12 stages done and one running (not between two of them), read from the journal."""
-        try:
-            states = Counter(t.state.name for t in _segments(out))
-        except ConfigError:  # no study yet
-            return False
-        return states["COMPLETE"] + states["PRUNED"] >= 12 and states["RUNNING"] > 0
+        now = Counter(states(out))
+        return now["COMPLETE"] + now["PRUNED"] >= 12 and now["RUNNING"] > 0
 
     while time.monotonic() < deadline and not mid_run():
         time.sleep(0.05)
